@@ -1,0 +1,86 @@
+# EMBODIOS — build, run and test.
+#   make          build kernel/embodios.elf
+#   make run      install what is missing, build, make a default disk, boot QEMU
+#   make test     every test; ends with "N passed, N failed"
+#   make debug    QEMU waiting for gdb on :1234 (see README)
+#   make clean
+
+CROSS   ?=
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+OBJCOPY := $(CROSS)objcopy
+
+KERNEL  := kernel/embodios.elf
+BUILD   := build
+VERSION := 0.1.0
+
+# Freestanding, no red zone (interrupts would clobber it), no SSE/x87 (the
+# kernel does not save that state), frame pointers for backtraces.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+    -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie -fno-stack-protector \
+    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+    -mno-red-zone -mgeneral-regs-only -mcmodel=small --param=min-pagesize=0 \
+    -Ikernel -DEMBODIOS_VERSION='"$(VERSION)"'
+KERNEL_ASFLAGS := -Ikernel -D__ASSEMBLY__
+KERNEL_LDFLAGS := -nostdlib -static -T linker.ld -z max-page-size=0x1000 -z noseparate-code \
+    --no-warn-rwx-segments -z noexecstack
+
+KERNEL_C_SRCS := $(shell find kernel -name '*.c' | sort)
+KERNEL_S_SRCS := $(shell find kernel -name '*.S' | sort)
+KERNEL_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C_SRCS)) \
+                 $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all kernel deps run debug test host-test qemu-test clean disk
+all: kernel
+kernel: $(KERNEL)
+
+deps:
+	@bash scripts/deps.sh build
+
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
+$(BUILD)/obj/%.o: %.c Makefile
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC    $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S Makefile
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS    $<")
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(KERNEL): $(KERNEL_OBJS) linker.ld
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	$(Q)bash scripts/check-multiboot.sh $@
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- running -------------------------------------------------------------
+DISK ?= $(BUILD)/disk.img
+QEMU_MEM ?= 2G
+disk: $(DISK)
+$(BUILD)/disk.img:
+	@bash scripts/mkdisk.sh $@ 64
+
+run:
+	@bash scripts/deps.sh run
+	@$(MAKE) --no-print-directory kernel $(DISK)
+	@bash scripts/run-qemu.sh $(DISK) $(QEMU_MEM)
+
+debug:
+	@bash scripts/deps.sh run
+	@$(MAKE) --no-print-directory kernel $(DISK)
+	@bash scripts/run-qemu.sh --debug $(DISK) $(QEMU_MEM)
+
+# ---- tests ---------------------------------------------------------------
+include tests/host/Makefile
+
+test:
+	@bash scripts/deps.sh test
+	@bash tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD) $(KERNEL)

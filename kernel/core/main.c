@@ -1,0 +1,50 @@
+/* EMBODIOS kernel entry: a plain list of init steps, then the shell. */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/serial.h"
+#include "core/multiboot.h"
+#include "core/panic.h"
+#include "core/pmm.h"
+#include "core/printk.h"
+#include "core/time.h"
+#include "lib/errno.h"
+#include "shell/shell.h"
+
+#define MIB (1024UL * 1024)
+
+void kmain(uint32_t magic, const struct multiboot_info *mbi);
+
+static void memory_init(uint32_t magic, const struct multiboot_info *mbi)
+{
+    if (pmm_init(magic, mbi, PAGING_BOOT_MAPPED) < 0)
+        panic("no usable memory map from the boot loader");
+    uint64_t ram_end = pmm_ram_end();
+    int rc = paging_map_high(ram_end);
+    if (rc < 0)
+        printk("paging: RAM above 4 GiB not mapped (%s); using the first 4 GiB\n", error_name(rc));
+    else
+        pmm_extend_limit(ram_end);
+    struct pmm_stats st;
+    pmm_get_stats(&st);
+    printk("Memory: %lu MB usable, %lu MB free (RAM ends at 0x%lx)\n",
+           st.usable_bytes / MIB, st.free_bytes / MIB, ram_end);
+}
+
+void kmain(uint32_t magic, const struct multiboot_info *mbi)
+{
+    serial_init();
+    printk("\nEMBODIOS %s (x86_64) booting\n", EMBODIOS_VERSION);
+    gdt_init();
+    idt_init();
+    time_init();
+    memory_init(magic, mbi);
+    acpi_init();
+    idt_enable_serial_irq();
+
+    sys_commands_register();
+
+    printk("Boot complete in %lu ms\n", time_us() / 1000);
+    shell_run();
+}

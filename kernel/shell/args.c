@@ -1,0 +1,48 @@
+#include "shell/args.h"
+#include "lib/errno.h"
+#include "lib/format.h"
+
+int split_args(char *line, char **argv, int max_args)
+{
+    int argc = 0;
+    char *r = line, *w = line;
+    for (;;) {
+        while (*r == ' ' || *r == '\t')
+            r++;
+        if (!*r)
+            break;
+        if (argc == max_args)
+            return -E2BIG;
+        argv[argc++] = w;
+        char quote = 0;
+        while (*r && (quote || (*r != ' ' && *r != '\t'))) {
+            if (!quote && (*r == '"' || *r == '\'')) {
+                quote = *r++;
+            } else if (quote && *r == quote) {
+                quote = 0;
+                r++;
+            } else {
+                *w++ = *r++;
+            }
+        }
+        if (quote)
+            return -EINVAL;
+        /* Terminate the argument; r may equal w, so step r first. */
+        if (*r)
+            r++;
+        *w++ = 0;
+    }
+    return argc;
+}
+
+int arg_to_u64(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+    unsigned long long v;
+    int rc = parse_u64(s, &v);
+    if (rc < 0)
+        return rc;
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}

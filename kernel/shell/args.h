@@ -1,0 +1,14 @@
+/* Splits a command line into arguments. */
+#ifndef EMBODIOS_SHELL_ARGS_H
+#define EMBODIOS_SHELL_ARGS_H
+
+/* Splits `line` in place at spaces and tabs. "double" or 'single' quotes
+ * group words (the quotes are removed). Returns argc, -E2BIG for more than
+ * max_args arguments, or -EINVAL for an unterminated quote. */
+int split_args(char *line, char **argv, int max_args);
+
+/* Parses a decimal or 0x-hex number argument into *out, checking it lies in
+ * [min, max]. Returns 0 or -EINVAL / -ERANGE. */
+int arg_to_u64(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
+
+#endif

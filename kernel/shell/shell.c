@@ -1,0 +1,144 @@
+#include "shell/shell.h"
+#include "arch/x86_64/serial.h"
+#include "core/printk.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "shell/args.h"
+#include "shell/command.h"
+#include "shell/line_editor.h"
+
+#define MAX_COMMANDS 64
+
+static const struct shell_command *commands[MAX_COMMANDS];
+static int command_count;
+static struct line_editor editor;
+static char current_line[LINE_EDITOR_MAX];
+
+int shell_register(const struct shell_command *cmds, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (command_count == MAX_COMMANDS) {
+            printk("shell: command table full, '%s' not registered\n", cmds[i].name);
+            return -ENOSPC;
+        }
+        if (shell_find(cmds[i].name)) {
+            printk("shell: duplicate command '%s' ignored\n", cmds[i].name);
+            continue;
+        }
+        /* Keep the table sorted by name so `help` lists it alphabetically. */
+        int pos = command_count++;
+        while (pos > 0 && strcmp(commands[pos - 1]->name, cmds[i].name) > 0) {
+            commands[pos] = commands[pos - 1];
+            pos--;
+        }
+        commands[pos] = &cmds[i];
+    }
+    return 0;
+}
+
+const struct shell_command *shell_find(const char *name)
+{
+    for (int i = 0; i < command_count; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+int shell_usage(const char *name)
+{
+    const struct shell_command *c = shell_find(name);
+    if (c)
+        printk("Usage: %s\n", c->usage);
+    return -EINVAL;
+}
+
+int shell_poll_interrupt(void)
+{
+    return serial_take_interrupt();
+}
+
+const char *shell_current_line(void)
+{
+    return current_line;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc > 2)
+        return shell_usage("help");
+    if (argc == 2) {
+        const struct shell_command *c = shell_find(argv[1]);
+        if (!c) {
+            printk("Unknown command: %s (type 'help')\n", argv[1]);
+            return -ENOENT;
+        }
+        printk("Usage: %s\n  %s\n", c->usage, c->help);
+        return 0;
+    }
+    printk("Commands (help <command> for usage):\n");
+    for (int i = 0; i < command_count; i++)
+        printk("  %-12s %s\n", commands[i]->name, commands[i]->help);
+    return 0;
+}
+
+static const struct shell_command help_command[] = {
+    { "help", "help [command]", "list commands, or show one command's usage", cmd_help },
+};
+
+int shell_execute(const char *line)
+{
+    char work[LINE_EDITOR_MAX];
+    char *argv[SHELL_MAX_ARGS];
+    strlcpy(current_line, line, sizeof(current_line));
+    strlcpy(work, line, sizeof(work));
+    int argc = split_args(work, argv, SHELL_MAX_ARGS);
+    if (argc == -E2BIG) {
+        printk("Too many arguments (at most %d)\n", SHELL_MAX_ARGS - 1);
+        return argc;
+    }
+    if (argc == -EINVAL) {
+        printk("Unterminated quote\n");
+        return argc;
+    }
+    if (argc <= 0)
+        return 0;
+    const struct shell_command *c = shell_find(argv[0]);
+    if (!c) {
+        printk("Unknown command: %s (type 'help')\n", argv[0]);
+        return -ENOENT;
+    }
+    return c->handler(argc, argv);
+}
+
+static void echo_to_console(const char *s, size_t len, void *ctx)
+{
+    (void)ctx;
+    console_write(s, len);
+}
+
+void shell_run(void)
+{
+    shell_register(help_command, 1);
+    line_editor_init(&editor, echo_to_console, NULL);
+    printk(SHELL_PROMPT);
+    for (;;) {
+        int c = serial_read_byte();
+        if (c < 0) {
+            serial_wait_for_input();
+            continue;
+        }
+        switch (line_editor_feed(&editor, (unsigned char)c)) {
+        case LINE_READY:
+            shell_execute(line_editor_text(&editor));
+            break;
+        case LINE_TOO_LONG:
+            printk("Line too long (more than %d characters); ignored\n", LINE_EDITOR_MAX - 1);
+            break;
+        case LINE_CANCELLED:
+            break;
+        case LINE_NONE:
+            continue;
+        }
+        printk(SHELL_PROMPT);
+    }
+}

@@ -212,6 +212,20 @@ class Qemu:
         return self.wait_exit(timeout)
 
 
+def session(suite, q, body, poweroff=True):
+    """Boots q, runs body(q), checks that poweroff ends QEMU, and always
+    stops QEMU. A timeout anywhere becomes one failed check with the log."""
+    try:
+        q.start()
+        body(q)
+        if poweroff:
+            suite.check(f"{q.name}: poweroff ends QEMU", q.poweroff(), q.output_since_start()[-500:])
+    except QemuTimeout as e:
+        suite.check(f"{q.name}: shell answered", False, f"{e}\n(log: {q.log_path})")
+    finally:
+        q.stop()
+
+
 def run_checked(suite, q, what, func):
     """Runs func(); a QemuTimeout becomes one failed check instead of a crash."""
     try:

@@ -6,7 +6,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Qemu, QemuTimeout, Suite, build_kernel  # noqa: E402
+from harness import Qemu, QemuTimeout, Suite, build_kernel, session  # noqa: E402
 
 CASES = [
     ("pf", r"Page Fault \(#PF\), vector 14", r"CR2=0x0000100000000000"),
@@ -42,17 +42,13 @@ def main():
             suite.check(f"fault {kind}: reported", False, str(e))
         finally:
             q.stop()
-    q = Qemu("fault-usage", timeout=60)
-    try:
-        q.start()
+
+    def usage(q):
         out = q.cmd("fault")
         suite.check("fault without argument prints usage", "Usage: fault" in out, out)
         out = q.cmd("fault xyz")
         suite.check("fault with bad argument prints usage", "Usage: fault" in out, out)
-    except QemuTimeout as e:
-        suite.check("fault usage", False, str(e))
-    finally:
-        q.stop()
+    session(suite, Qemu("fault-usage", timeout=60), usage)
     sys.exit(suite.finish())
 
 

@@ -4,7 +4,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import PROMPT, Qemu, QemuTimeout, Suite, build_kernel  # noqa: E402
+from harness import PROMPT, Qemu, Suite, build_kernel, session  # noqa: E402
 
 UP, DOWN = "\x1b[A", "\x1b[B"
 
@@ -82,15 +82,7 @@ def run(suite, q):
 def main():
     build_kernel()
     suite = Suite("shell-input")
-    q = Qemu("shell-input", timeout=120)
-    try:
-        q.start()
-        run(suite, q)
-        suite.check("poweroff ends QEMU", q.poweroff())
-    except QemuTimeout as e:
-        suite.check("shell answered", False, str(e))
-    finally:
-        q.stop()
+    session(suite, Qemu("shell-input", timeout=120), lambda q: run(suite, q))
     sys.exit(suite.finish())
 
 

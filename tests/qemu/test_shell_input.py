@@ -25,6 +25,14 @@ def run(suite, q):
     suite.check("20 pasted commands all run, in order",
                 outs == [f"paste{i:02d}" for i in range(20)], text[-1500:])
 
+    # The same behind a slow command: bytes arrive while memtest runs.
+    start = len(q.output_since_start())
+    q.send("memtest 512\r" + "".join(f"echo slow{i:02d}\r" for i in range(19)))
+    text = prompts_after(q, start, 20, timeout=60)
+    outs = [l for l in text.splitlines() if l.startswith("slow")]
+    suite.check("commands pasted behind a slow one all run, in order",
+                "written and verified" in text and outs == [f"slow{i:02d}" for i in range(19)], text[-1500:])
+
     # History: Up walks back, Down walks forward, at least 16 entries.
     for i in range(20):
         q.cmd(f"echo hist{i:02d}")

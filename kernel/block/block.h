@@ -10,6 +10,7 @@
 #define BLOCK_NAME_MAX   8
 #define BLOCK_MAX_DEVICES 16
 #define BLOCK_FLAG_READONLY 0x1u
+#define BLOCK_MAX_SECTOR_SIZE 4096
 
 struct block_device;
 

@@ -5,7 +5,7 @@
 # (flag bit 16 loads the file image as one contiguous run).
 set -euo pipefail
 elf=$1
-off=$(od -A d -t x4 -v -N 8192 "$elf" | awk '{for (i = 2; i <= NF; i++) if ($i == "1badb002") { print $1 + (i - 2) * 4; exit } }')
+off=$(od -A d -t x4 -v -N 8192 "$elf" | awk '{for (i = 2; i <= NF; i++) if ($i == "1badb002" && !found) { print $1 + (i - 2) * 4; found = 1 } }')
 if [ -z "$off" ]; then
     echo "check-multiboot: $elf has no multiboot header in its first 8 KiB" >&2
     exit 1

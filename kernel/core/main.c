@@ -9,6 +9,8 @@
 #include "core/pmm.h"
 #include "core/printk.h"
 #include "core/time.h"
+#include "drivers/pci/pci.h"
+#include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
 #include "shell/shell.h"
 
@@ -43,7 +45,11 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     acpi_init();
     idt_enable_serial_irq();
 
+    pci_init();
+    virtio_init();
+
     sys_commands_register();
+    pci_commands_register();
 
     printk("Boot complete in %lu ms\n", time_us() / 1000);
     shell_run();

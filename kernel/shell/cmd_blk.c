@@ -3,6 +3,7 @@
 #include "core/printk.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
@@ -108,39 +109,51 @@ static int cmd_blkread(int argc, char **argv)
 
 /* --- blktest: the spec's five tests ------------------------------------ */
 
-static void print_result(int rc)
+/* Prints one result line after the operation, so driver messages about a
+ * failure never split it. Returns 1 on failure. */
+static int report(int number, const char *what, int rc, const char *extra)
 {
     if (rc == 0)
-        printk("PASS\n");
+        printk("Test %d: %s... PASS%s\n", number, what, extra ? extra : "");
     else
-        printk("FAIL (%s)\n", error_name(rc));
+        printk("Test %d: %s... FAIL (%s)\n", number, what, error_name(rc));
+    return rc != 0;
 }
 
 static int blktest_writes(block_device_t *d, uint64_t sector, uint8_t *orig, uint8_t *pattern, uint8_t *check)
 {
+    char what[48];
     size_t ss = d->sector_size;
+    snprintf(what, sizeof(what), "Write sector %lu", sector);
     int rc = block_read(d, sector, 1, orig);
+    if (rc < 0) {
+        /* Without the original we must not write: it could not be restored. */
+        report(4, what, rc, NULL);
+        printk("  (could not save sector %lu first; nothing was written)\n", sector);
+        printk("Test 5: Verify write... SKIPPED\n");
+        return 1;
+    }
     for (size_t i = 0; i < ss; i++)
         pattern[i] = (uint8_t)(0xA5 ^ i ^ (i >> 8));
-    printk("Test 4: Write sector %lu... ", sector);
-    if (rc == 0)
-        rc = block_write(d, sector, 1, pattern);
-    print_result(rc);
-    int failed = rc != 0;
-    printk("Test 5: Verify write... ");
+    rc = block_write(d, sector, 1, pattern);
+    int failed = report(4, what, rc, NULL);
     if (rc == 0) {
         rc = block_read(d, sector, 1, check);
         if (rc == 0 && memcmp(check, pattern, ss) != 0)
             rc = -EIO;
+        failed |= report(5, "Verify write", rc, NULL);
+    } else {
+        printk("Test 5: Verify write... SKIPPED\n");
     }
-    print_result(rc);
-    failed |= rc != 0;
     /* Put the user's data back exactly as it was. */
     int restore = block_write(d, sector, 1, orig);
     if (restore == 0)
         restore = block_read(d, sector, 1, check);
-    if (restore != 0 || memcmp(check, orig, ss) != 0) {
-        printk("WARNING: could not restore sector %lu (%s)\n", sector, error_name(restore ? restore : -EIO));
+    if (restore == 0 && memcmp(check, orig, ss) != 0)
+        restore = -EIO;
+    if (restore != 0) {
+        printk("WARNING: could not restore sector %lu (%s); it may differ from before\n", sector,
+               error_name(restore));
         failed = 1;
     } else {
         printk("  (sector %lu restored to its original contents)\n", sector);
@@ -165,30 +178,24 @@ static int cmd_blktest(int argc, char **argv)
     uint64_t count = d->capacity < 8 ? d->capacity : 8;
     uint64_t s3 = last < 100 ? last : 100;
     uint64_t s4 = last < 1000 ? last : 1000;
-    int failed = 0;
+    char what[48], extra[48];
 
     printk("=== VirtIO Block Tests ===\n");
-    printk("Test 1: Read sector 0... ");
     int rc = block_read(d, 0, 1, buf);
-    print_result(rc);
-    failed |= rc != 0;
+    int failed = report(1, "Read sector 0", rc, NULL);
     if (rc == 0) {
         printk("  Data:");
         for (int i = 0; i < 16; i++)
             printk(" %02x", buf[i]);
         printk(" ...\n");
     }
-    printk("Test 2: Read %lu sectors... ", count);
     rc = block_read(d, 0, count, buf);
-    if (rc == 0)
-        printk("PASS (read %lu bytes)\n", count * ss);
-    else
-        print_result(rc);
-    failed |= rc != 0;
-    printk("Test 3: Read sector %lu... ", s3);
+    snprintf(what, sizeof(what), "Read %lu sectors", count);
+    snprintf(extra, sizeof(extra), " (read %lu bytes)", count * ss);
+    failed |= report(2, what, rc, extra);
     rc = block_read(d, s3, 1, buf);
-    print_result(rc);
-    failed |= rc != 0;
+    snprintf(what, sizeof(what), "Read sector %lu", s3);
+    failed |= report(3, what, rc, NULL);
     if (d->flags & BLOCK_FLAG_READONLY) {
         printk("Test 4: Write sector %lu... SKIPPED (read-only device)\n", s4);
         printk("Test 5: Verify write... SKIPPED (read-only device)\n");

@@ -18,3 +18,14 @@ void *kmalloc_aligned(size_t size, size_t align)
 void kfree(void *ptr) { free(ptr); }
 void heap_get_stats(struct heap_stats *st) { memset(st, 0, sizeof(*st)); }
 uint64_t heap_max_allocation(void) { return (uint64_t)1 << 40; }
+
+#include "core/dma.h"
+void *dma_alloc(size_t size)
+{
+    size = (size + 4095) & ~(size_t)4095;
+    void *p = kmalloc_aligned(size, 4096);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+void dma_free(void *ptr) { free(ptr); }

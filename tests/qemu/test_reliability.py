@@ -150,6 +150,44 @@ def fault_injection(suite):
         session(suite, Qemu(f"rel-blkdebug-{kind}", drives=[drive], timeout=120), body)
 
 
+def queue_sizes(suite):
+    img = make_pattern_disk("queues.img", 8 * MB)
+    crc = zlib.crc32(open(img, "rb").read())
+    for qs in (4, 16, 64, 256, 1024):
+        def body(q, qs=qs):
+            boot = q.output_since_start()
+            suite.check(f"queue-size={qs}: the device's size is used", f"queue {qs} entries" in boot, boot)
+            out = q.cmd(f"blkcrc vda 0 {8 * MB}", timeout=60)
+            suite.check(f"queue-size={qs}: reads are right", f"crc32 0x{crc:08x}" in out, out)
+            out = q.cmd("blktest", timeout=60)
+            suite.check(f"queue-size={qs}: blktest passes", "All tests passed!" in out, out)
+        q = Qemu(f"rel-queue-{qs}", extra=["-drive", f"file={img},format=raw,if=none,id=d0",
+                                           "-device", f"virtio-blk-pci,drive=d0,queue-size={qs}"])
+        session(suite, q, body)
+
+
+def no_legacy_and_no_disk(suite):
+    img = make_pattern_disk("modern.img", 1 * MB)
+
+    def modern(q):
+        boot = q.output_since_start()
+        suite.check("disable-legacy=on: a clear line says there is no legacy interface",
+                    "no legacy interface" in boot, boot)
+        suite.check("disable-legacy=on: no disk, shell works",
+                    "No block devices found" in boot and q.cmd("echo ok").strip() == "ok", boot)
+    q = Qemu("rel-modern-only", extra=["-drive", f"file={img},format=raw,if=none,id=d0",
+                                       "-device", "virtio-blk-pci,drive=d0,disable-legacy=on"])
+    session(suite, q, modern)
+
+    def nodisk(q):
+        boot = q.output_since_start()
+        suite.check("no disk: boot says No block devices found", "No block devices found" in boot, boot)
+        for cmd in ("blkinfo", "blkdevs", "blktest", "blkperf", "loadmodel"):
+            out = q.cmd(cmd)
+            suite.check(f"no disk: {cmd} explains", "No block devices found" in out, out)
+    session(suite, Qemu("rel-no-disk"), nodisk)
+
+
 # --- data integrity: replay the kernel's blkstress sequence on the host ---
 M64 = (1 << 64) - 1
 
@@ -207,6 +245,8 @@ def main():
     read_only(suite)
     odd_sizes(suite)
     fault_injection(suite)
+    queue_sizes(suite)
+    no_legacy_and_no_disk(suite)
     integrity(suite)
     sys.exit(suite.finish())
 

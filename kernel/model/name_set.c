@@ -1,0 +1,42 @@
+#include "model/name_set.h"
+#include "core/heap.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+uint64_t name_hash(const char *data, uint64_t len)
+{
+    uint64_t h = 0xCBF29CE484222325ULL;          /* FNV-1a */
+    for (uint64_t i = 0; i < len; i++) {
+        h ^= (uint8_t)data[i];
+        h *= 0x100000001B3ULL;
+    }
+    return h;
+}
+
+int name_set_init(struct name_set *s, uint64_t max_names)
+{
+    s->capacity = 16;
+    while (s->capacity < 2 * max_names)
+        s->capacity <<= 1;
+    s->slots = kcalloc(s->capacity, sizeof(*s->slots));
+    return s->slots ? 0 : -ENOMEM;
+}
+
+void name_set_free(struct name_set *s)
+{
+    kfree(s->slots);
+    s->slots = NULL;
+}
+
+int name_set_add(struct name_set *s, const char *name)
+{
+    uint64_t mask = s->capacity - 1;
+    for (uint64_t i = name_hash(name, strlen(name)) & mask;; i = (i + 1) & mask) {
+        if (!s->slots[i]) {
+            s->slots[i] = name;
+            return 1;
+        }
+        if (strcmp(s->slots[i], name) == 0)
+            return 0;
+    }
+}

@@ -1,0 +1,202 @@
+#include "model/tokenizer.h"
+#include "core/heap.h"
+#include "lib/errno.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "model/name_set.h"
+
+
+static int tok_fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
+{
+    err->code = code;
+    err->offset = offset;
+    snprintf(err->message, sizeof(err->message), "tokenizer: %s", what);
+    return code;
+}
+
+/* Floats compare like their bit patterns once negatives are flipped. */
+static uint32_t score_key_of(uint32_t bits)
+{
+    return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+
+int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len)
+{
+    for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
+        int32_t id = t->slots[i];
+        if (id < 0)
+            return -1;
+        if (t->text_len[id] == len && memcmp(t->pool + t->text_offset[id], text, len) == 0)
+            return id;
+    }
+}
+
+/* Later duplicates win, as in llama.cpp's token_to_id map. */
+static void hash_insert(struct tokenizer *t, int32_t id)
+{
+    const char *text = t->pool + t->text_offset[id];
+    uint32_t len = t->text_len[id];
+    for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
+        int32_t other = t->slots[i];
+        if (other < 0 || (t->text_len[other] == len && memcmp(t->pool + t->text_offset[other], text, len) == 0)) {
+            t->slots[i] = id;
+            return;
+        }
+    }
+}
+
+/* Finds an array key of the given element type and count. */
+static const struct gguf_kv *find_array(const struct gguf_file *f, const char *key, uint32_t elem, uint64_t count)
+{
+    const struct gguf_kv *kv = gguf_find(f, key);
+    if (!kv || kv->type != GGUF_TYPE_ARRAY || kv->arr_type != elem || (count && kv->arr_count != count))
+        return NULL;
+    return kv;
+}
+
+static int read_pieces(struct tokenizer *t, const struct gguf_kv *tokens, struct gguf_reader *r,
+                       struct gguf_error *err)
+{
+    uint64_t cap = (uint64_t)t->n_tokens * 8 + 64, used = 0;
+    t->pool = kmalloc(cap);
+    if (!t->pool || gguf_reader_seek(r, tokens->arr_offset) < 0)
+        return tok_fail(err, -ENOMEM, tokens->arr_offset, "no memory for the vocabulary");
+    for (uint32_t i = 0; i < t->n_tokens; i++) {
+        uint64_t len, at = r->pos;
+        if (gguf_read_u64(r, &len) < 0 || len > TOKENIZER_MAX_PIECE || len > gguf_reader_left(r))
+            return tok_fail(err, -ETOK_VOCAB, at, "token text length invalid");
+        if (used + len > cap) {
+            uint64_t ncap = (cap + len) * 2;
+            char *np = kmalloc(ncap);
+            if (!np)
+                return tok_fail(err, -ENOMEM, at, "no memory for the vocabulary");
+            memcpy(np, t->pool, used);
+            kfree(t->pool);
+            t->pool = np;
+            cap = ncap;
+        }
+        if (gguf_read_bytes(r, t->pool + used, len) < 0)
+            return tok_fail(err, -ETOK_VOCAB, at, "token text truncated");
+        t->text_offset[i] = (uint32_t)used;
+        t->text_len[i] = (uint32_t)len;
+        used += len;
+    }
+    return 0;
+}
+
+/* Reads an array of 4-byte elements (scores or types) into out. */
+static int read_u32_array(const struct gguf_kv *kv, struct gguf_reader *r, uint32_t *out, uint32_t n)
+{
+    if (gguf_reader_seek(r, kv->arr_offset) < 0)
+        return -ETOK_VOCAB;
+    return gguf_read_bytes(r, out, (size_t)n * 4) < 0 ? -ETOK_VOCAB : 0;
+}
+
+static int32_t special_id(const struct gguf_file *f, const char *key, int32_t fallback, uint32_t n)
+{
+    uint64_t v;
+    if (gguf_get_uint(f, key, &v) < 0 || v >= n)
+        return fallback;
+    return (int32_t)v;
+}
+
+static int flag(const struct gguf_file *f, const char *key, int fallback)
+{
+    const struct gguf_kv *kv = gguf_find(f, key);
+    return kv && kv->type == GGUF_TYPE_BOOL ? (int)kv->value : fallback;
+}
+
+static int build_tables(struct tokenizer *t)
+{
+    uint32_t slots = 16;
+    while (slots < 2 * t->n_tokens)
+        slots <<= 1;
+    t->slots = kmalloc((size_t)slots * sizeof(int32_t));
+    if (!t->slots)
+        return -ENOMEM;
+    memset(t->slots, 0xFF, (size_t)slots * sizeof(int32_t));
+    t->slot_mask = slots - 1;
+    for (uint32_t i = 0; i < t->n_tokens; i++)
+        hash_insert(t, (int32_t)i);
+    for (int b = 0; b < 256; b++) {
+        char name[8];
+        snprintf(name, sizeof(name), "<0x%02X>", b);
+        t->byte_token[b] = tokenizer_lookup(t, name, 6);
+    }
+    return 0;
+}
+
+int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err)
+{
+    memset(t, 0, sizeof(*t));
+    memset(err, 0, sizeof(*err));
+    const char *model = gguf_get_str(f, "tokenizer.ggml.model");
+    if (!model)
+        return tok_fail(err, -ETOK_UNSUPPORTED, 0, "the model has no tokenizer.ggml.model");
+    if (strcmp(model, "llama") != 0) {
+        char what[96];
+        snprintf(what, sizeof(what), "tokenizer model '%.40s' is not supported (only 'llama')", model);
+        return tok_fail(err, -ETOK_UNSUPPORTED, 0, what);
+    }
+    const struct gguf_kv *tokens = find_array(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, 0);
+    if (!tokens || tokens->arr_count == 0 || tokens->arr_count > TOKENIZER_MAX_TOKENS)
+        return tok_fail(err, -ETOK_VOCAB, 0, "tokenizer.ggml.tokens missing, empty or too large");
+    t->n_tokens = (uint32_t)tokens->arr_count;
+    t->text_offset = kcalloc(t->n_tokens, sizeof(uint32_t));
+    t->text_len = kcalloc(t->n_tokens, sizeof(uint32_t));
+    t->score_key = kcalloc(t->n_tokens, sizeof(uint32_t));
+    t->score_bits = kcalloc(t->n_tokens, sizeof(uint32_t));
+    t->type = kcalloc(t->n_tokens, 1);
+    uint32_t *types32 = kcalloc(t->n_tokens, sizeof(uint32_t));
+    int rc = 0;
+    if (!t->text_offset || !t->text_len || !t->score_key || !t->score_bits || !t->type || !types32)
+        rc = tok_fail(err, -ENOMEM, 0, "no memory for the vocabulary");
+    if (rc == 0)
+        rc = read_pieces(t, tokens, r, err);
+    /* Scores and types are optional (0.0 and NORMAL), but must match in count. */
+    const struct gguf_kv *scores = find_array(f, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, t->n_tokens);
+    const struct gguf_kv *types = find_array(f, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, t->n_tokens);
+    if (rc == 0 && scores && read_u32_array(scores, r, t->score_bits, t->n_tokens) < 0)
+        rc = tok_fail(err, -ETOK_VOCAB, scores->offset, "tokenizer.ggml.scores unreadable");
+    if (rc == 0 && types && read_u32_array(types, r, types32, t->n_tokens) < 0)
+        rc = tok_fail(err, -ETOK_VOCAB, types->offset, "tokenizer.ggml.token_type unreadable");
+    for (uint32_t i = 0; rc == 0 && i < t->n_tokens; i++) {
+        t->score_key[i] = score_key_of(t->score_bits[i]);
+        t->type[i] = types ? (uint8_t)(types32[i] <= TOKEN_BYTE ? types32[i] : TOKEN_NORMAL) : TOKEN_NORMAL;
+    }
+    kfree(types32);
+    if (rc == 0 && build_tables(t) < 0)
+        rc = tok_fail(err, -ENOMEM, 0, "no memory for the token table");
+    if (rc < 0) {
+        tokenizer_free(t);
+        return rc;
+    }
+    t->bos = special_id(f, "tokenizer.ggml.bos_token_id", 1, t->n_tokens);
+    t->eos = special_id(f, "tokenizer.ggml.eos_token_id", 2, t->n_tokens);
+    t->unk = special_id(f, "tokenizer.ggml.unknown_token_id", 0, t->n_tokens);
+    t->pad = special_id(f, "tokenizer.ggml.padding_token_id", -1, t->n_tokens);
+    t->add_bos = flag(f, "tokenizer.ggml.add_bos_token", 1);
+    t->add_eos = flag(f, "tokenizer.ggml.add_eos_token", 0);
+    t->add_space_prefix = flag(f, "tokenizer.ggml.add_space_prefix", 1);
+    return 0;
+}
+
+void tokenizer_free(struct tokenizer *t)
+{
+    kfree(t->pool);
+    kfree(t->text_offset);
+    kfree(t->text_len);
+    kfree(t->score_key);
+    kfree(t->score_bits);
+    kfree(t->type);
+    kfree(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+const char *tokenizer_text(const struct tokenizer *t, int32_t id, uint32_t *len)
+{
+    if (id < 0 || (uint32_t)id >= t->n_tokens)
+        return NULL;
+    *len = t->text_len[id];
+    return t->pool + t->text_offset[id];
+}

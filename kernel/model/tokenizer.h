@@ -1,0 +1,59 @@
+/* The llama (SentencePiece BPE) tokenizer, built from a GGUF file's
+ * tokenizer.ggml.* metadata and matching llama.cpp's encoding: a space
+ * prefix, spaces as U+2581, UTF-8 characters as the starting symbols,
+ * repeated merging of the highest-scoring adjacent pair, and byte fallback
+ * to <0xXX> pieces. Token lookup is a hash table, so building it from 32000
+ * pieces takes milliseconds. */
+#ifndef EMBODIOS_MODEL_TOKENIZER_H
+#define EMBODIOS_MODEL_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model/gguf.h"
+
+#define TOKENIZER_MAX_TOKENS 1000000
+#define TOKENIZER_MAX_PIECE  4096
+#define SPACE_UTF8   "\xE2\x96\x81"   /* U+2581, SentencePiece's visible space */
+#define UNKNOWN_UTF8 "\xE2\x96\x85"   /* what llama.cpp prints for an unknown token */
+
+/* Token types (llama.cpp's llama_token_type). */
+enum token_type {
+    TOKEN_NORMAL = 1, TOKEN_UNKNOWN = 2, TOKEN_CONTROL = 3,
+    TOKEN_USER_DEFINED = 4, TOKEN_UNUSED = 5, TOKEN_BYTE = 6,
+};
+
+struct tokenizer {
+    uint32_t n_tokens;
+    char *pool;              /* every piece's text, back to back */
+    uint32_t *text_offset;
+    uint32_t *text_len;
+    uint32_t *score_key;     /* scores as order-preserving integers (no FPU in the kernel) */
+    uint32_t *score_bits;    /* the raw f32 bits, for display */
+    uint8_t *type;
+    int32_t *slots;          /* hash table of token ids, -1 = empty */
+    uint32_t slot_mask;
+    int32_t byte_token[256]; /* the <0xXX> piece for each byte, or -1 */
+    int32_t bos, eos, unk, pad;
+    int add_bos, add_eos, add_space_prefix;
+};
+
+/* Builds the tokenizer; unsupported models (tokenizer.ggml.model other than
+ * "llama") give -ETOK_UNSUPPORTED with err->message naming the model. */
+int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err);
+void tokenizer_free(struct tokenizer *t);
+/* Encodes len bytes of text. Returns the number of ids (at most max_ids;
+ * -ENOSPC if more were needed) or -ENOMEM. */
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos, int32_t *ids,
+                     size_t max_ids);
+/* One token's text as llama.cpp prints it (U+2581 back to space, byte
+ * pieces to their byte, control tokens empty). Returns its length (may
+ * exceed cap: then it is cut) or -ERANGE for an invalid id. */
+int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap);
+/* The text of ids (the space prefix removed). Returns the length written,
+ * or a negative error. */
+int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, char *buf, size_t cap);
+/* The raw piece text (e.g. "▁Hello") and its length. */
+const char *tokenizer_text(const struct tokenizer *t, int32_t id, uint32_t *len);
+int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len);
+
+#endif

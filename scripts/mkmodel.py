@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Writes a llama-architecture GGUF model for EMBODIOS's tests (python3
+standard library only).
+
+The shape is TinyStories-15M's (dim 288, 6 layers, 6 heads, FFN 768, context
+256, vocabulary 32000, classifier shared with the embedding: 15.2M
+parameters); the weights are deterministic, not trained. The vocabulary is
+LLaMA's real SentencePiece model (tokenizer.model: 32000 pieces with their
+scores and types), read from the file tools/fetch-vocab.mjs extracts.
+
+  mkmodel.py --vocab build/models/tokenizer.model --out model.gguf
+             [--version 2|3] [--type f32|f16] [--tokenizer llama|gpt2]
+             [--layers N] [--vocab-only]
+"""
+import argparse
+import array
+import os
+import struct
+import sys
+
+# GGUF metadata value types
+U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
+GGML_F32, GGML_F16 = 0, 1
+ALIGNMENT = 32
+
+
+def read_sentencepiece(path):
+    """Parses the pieces (text, score, type) out of a SentencePiece
+    ModelProto: field 1 = repeated SentencePiece {1: piece, 2: score, 3: type},
+    field 3 = NormalizerSpec {3: add_dummy_prefix}."""
+    data = open(path, "rb").read()
+
+    def varint(buf, i):
+        shift = value = 0
+        while True:
+            b = buf[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            if b < 0x80:
+                return value, i
+            shift += 7
+
+    def fields(buf):
+        i = 0
+        while i < len(buf):
+            key, i = varint(buf, i)
+            num, wire = key >> 3, key & 7
+            if wire == 0:
+                val, i = varint(buf, i)
+            elif wire == 1:
+                val, i = buf[i:i + 8], i + 8
+            elif wire == 2:
+                n, i = varint(buf, i)
+                val, i = buf[i:i + n], i + n
+            elif wire == 5:
+                val, i = buf[i:i + 4], i + 4
+            else:
+                raise ValueError(f"unsupported protobuf wire type {wire}")
+            yield num, wire, val
+
+    pieces, add_dummy_prefix = [], True
+    for num, wire, val in fields(data):
+        if num == 1 and wire == 2:
+            text, score, kind = b"", 0.0, 1
+            for n2, w2, v2 in fields(val):
+                if n2 == 1:
+                    text = bytes(v2)
+                elif n2 == 2 and w2 == 5:
+                    score = struct.unpack("<f", v2)[0]
+                elif n2 == 3:
+                    kind = v2
+            pieces.append((text, score, kind))
+        elif num == 3 and wire == 2:
+            for n2, _, v2 in fields(val):
+                if n2 == 3:
+                    add_dummy_prefix = bool(v2)
+    return pieces, add_dummy_prefix
+
+
+class GGUFWriter:
+    def __init__(self, version):
+        self.version = version
+        self.kv = []
+        self.tensors = []
+
+    @staticmethod
+    def _str(s):
+        b = s if isinstance(s, bytes) else s.encode("utf-8")
+        return struct.pack("<Q", len(b)) + b
+
+    def add(self, key, vtype, value, elem_type=None):
+        self.kv.append((key, vtype, value, elem_type))
+
+    def _value(self, vtype, value, elem_type):
+        scalar = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f",
+                  BOOL: "<?", U64: "<Q", I64: "<q", F64: "<d"}
+        if vtype == STRING:
+            return self._str(value)
+        if vtype == ARRAY:
+            out = [struct.pack("<IQ", elem_type, len(value))]
+            if elem_type == STRING:
+                out += [self._str(v) for v in value]
+            else:
+                out.append(struct.pack("<%d%s" % (len(value), scalar[elem_type][1]), *value))
+            return b"".join(out)
+        return struct.pack(scalar[vtype], value)
+
+    def add_tensor(self, name, dims, ggml_type, data):
+        self.tensors.append((name, dims, ggml_type, data))
+
+    def write(self, path):
+        with open(path, "wb") as f:
+            f.write(b"GGUF" + struct.pack("<IQQ", self.version, len(self.tensors), len(self.kv)))
+            for key, vtype, value, elem_type in self.kv:
+                f.write(self._str(key) + struct.pack("<I", vtype) + self._value(vtype, value, elem_type))
+            offset = 0
+            for name, dims, ggml_type, data in self.tensors:
+                f.write(self._str(name) + struct.pack("<I", len(dims)) +
+                        struct.pack("<%dQ" % len(dims), *dims) + struct.pack("<IQ", ggml_type, offset))
+                offset += (len(data) + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+            f.write(b"\0" * (-f.tell() % ALIGNMENT))
+            for _, _, _, data in self.tensors:
+                f.write(data)
+                f.write(b"\0" * (-len(data) % ALIGNMENT))
+
+
+def weights(count, seed, ggml_type, constant=None):
+    """Deterministic values in [-0.1, 0.1): a 4096-value block that depends
+    on the seed, repeated (fast: no per-value Python loop over millions)."""
+    if constant is not None:
+        block = [constant] * 4096
+    else:
+        block = [(((i * 2654435761 + seed * 40503) >> 7) % 2000 - 1000) / 10000.0 for i in range(4096)]
+    if ggml_type == GGML_F32:
+        raw = array.array("f", block).tobytes()
+    else:
+        raw = struct.pack("<4096e", *block)
+    reps = -(-count // 4096)
+    return (raw * reps)[:count * (4 if ggml_type == GGML_F32 else 2)]
+
+
+def llama_tensors(w, args):
+    dim, ffn, vocab, t = 288, 768, 32000, GGML_F32 if args.type == "f32" else GGML_F16
+    seed = iter(range(1, 1000))
+    w.add_tensor("token_embd.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
+    for layer in range(args.layers):
+        p = f"blk.{layer}."
+        w.add_tensor(p + "attn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+        for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
+            w.add_tensor(p + name + ".weight", [dim, dim], t, weights(dim * dim, next(seed), t))
+        w.add_tensor(p + "ffn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+        w.add_tensor(p + "ffn_gate.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
+        w.add_tensor(p + "ffn_down.weight", [ffn, dim], t, weights(dim * ffn, next(seed), t))
+        w.add_tensor(p + "ffn_up.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
+    w.add_tensor("output_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vocab", required=True, help="SentencePiece tokenizer.model (tools/fetch-vocab.mjs)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--version", type=int, choices=(2, 3), default=3)
+    ap.add_argument("--type", choices=("f32", "f16"), default="f32")
+    ap.add_argument("--tokenizer", choices=("llama", "gpt2"), default="llama")
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--vocab-only", action="store_true", help="metadata and vocabulary, no tensors")
+    args = ap.parse_args()
+
+    pieces, add_dummy_prefix = read_sentencepiece(args.vocab)
+    if len(pieces) != 32000:
+        sys.exit(f"mkmodel: expected 32000 pieces in {args.vocab}, found {len(pieces)}")
+    w = GGUFWriter(args.version)
+    w.add("general.architecture", STRING, "llama")
+    w.add("general.name", STRING, "tinystories-15m (EMBODIOS synthetic weights)")
+    w.add("general.file_type", U32, 0 if args.type == "f32" else 1)
+    w.add("general.alignment", U32, ALIGNMENT)
+    w.add("llama.context_length", U32, 256)
+    w.add("llama.embedding_length", U32, 288)
+    w.add("llama.block_count", U32, args.layers)
+    w.add("llama.feed_forward_length", U32, 768)
+    w.add("llama.attention.head_count", U32, 6)
+    w.add("llama.attention.head_count_kv", U32, 6)
+    w.add("llama.rope.dimension_count", U32, 48)
+    w.add("llama.attention.layer_norm_rms_epsilon", F32, 1e-5)
+    w.add("llama.vocab_size", U32, len(pieces))
+    w.add("tokenizer.ggml.model", STRING, args.tokenizer)
+    w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
+    w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)
+    w.add("tokenizer.ggml.token_type", ARRAY, [p[2] for p in pieces], I32)
+    w.add("tokenizer.ggml.bos_token_id", U32, 1)
+    w.add("tokenizer.ggml.eos_token_id", U32, 2)
+    w.add("tokenizer.ggml.unknown_token_id", U32, 0)
+    w.add("tokenizer.ggml.padding_token_id", U32, 0)
+    w.add("tokenizer.ggml.add_bos_token", BOOL, True)
+    w.add("tokenizer.ggml.add_eos_token", BOOL, False)
+    w.add("tokenizer.ggml.add_space_prefix", BOOL, add_dummy_prefix)
+    if not args.vocab_only:
+        llama_tensors(w, args)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    w.write(args.out)
+    print(f"mkmodel: wrote {args.out} ({os.path.getsize(args.out)} bytes, GGUF v{args.version}, "
+          f"{args.type}, {len(w.tensors)} tensors, tokenizer {args.tokenizer})")
+
+
+if __name__ == "__main__":
+    main()

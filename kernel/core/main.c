@@ -13,6 +13,7 @@
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
 #include "shell/blk_common.h"
+#include "shell/model_commands.h"
 #include "shell/shell.h"
 
 #define MIB (1024UL * 1024)
@@ -52,6 +53,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     sys_commands_register();
     pci_commands_register();
     blk_commands_register();
+    model_commands_register();
 
     printk("Boot complete in %lu ms\n", time_us() / 1000);
     shell_run();

@@ -31,7 +31,7 @@ KERNEL_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C_SRCS)) \
                  $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all kernel deps run debug test host-test qemu-test clean disk
+.PHONY: all kernel deps run debug test host-test qemu-test clean disk models
 all: kernel
 kernel: $(KERNEL)
 
@@ -78,9 +78,14 @@ debug:
 # ---- tests ---------------------------------------------------------------
 include tests/host/Makefile
 
+# Test models from LLaMA's real vocabulary (npm) and the spec's model.img.
+models:
+	@bash scripts/make-models.sh
+host-test: models
+
 test:
 	@bash scripts/deps.sh test
 	@bash tests/run-all.sh
 
 clean:
-	rm -rf $(BUILD) $(KERNEL)
+	rm -rf $(BUILD) $(KERNEL) test.img test.qcow2 model.img

@@ -141,7 +141,8 @@ int pmm_init(uint32_t magic, const struct multiboot_info *mbi, uint64_t map_limi
     }
     reserve((uintptr_t)bitmap, bitmap_len);
     memset(bitmap, 0xFF, bitmap_bytes);
-    handed_limit = map_limit / PAGE_SIZE;
+    /* Never past the bitmap: it covers exactly the pages up to the end of RAM. */
+    handed_limit = map_limit / PAGE_SIZE < bitmap_pages ? map_limit / PAGE_SIZE : bitmap_pages;
     release_regions(0, handed_limit);
     return 0;
 }

@@ -208,12 +208,12 @@ static int cmd_blktest(int argc, char **argv)
 }
 
 static const struct shell_command blk_commands[] = {
-    { "blkdevs", "blkdevs", "list block devices", cmd_blkdevs },
-    { "blkinfo", "blkinfo [dev]", "show a block device's size, flags and statistics", cmd_blkinfo },
+    { "blkdevs", "blkdevs", "list block devices", cmd_blkdevs, 0 },
+    { "blkinfo", "blkinfo [dev]", "show a block device's size, flags and statistics", cmd_blkinfo, 0 },
     { "blktest", "blktest [dev]", "run the five block I/O tests (sector 1000 is restored after the write test)",
-      cmd_blktest },
+      cmd_blktest, 0 },
     { "blkread", "blkread <dev> <offset> <len>", "hex dump of len bytes (at most 65536) at a byte offset",
-      cmd_blkread },
+      cmd_blkread, 0 },
 };
 
 void blk_commands_register(void)

@@ -148,10 +148,10 @@ static int cmd_blkstress(int argc, char **argv)
 
 static const struct shell_command check_commands[] = {
     { "blkcrc", "blkcrc <dev> <offset> <len>", "CRC-32 (zlib) of a byte range, read through block_read_bytes",
-      cmd_blkcrc },
+      cmd_blkcrc, 0 },
     { "blkstress", "blkstress <dev> <reads> <writes> [seed]",
       "random unaligned byte reads/writes against the host's offset pattern (writes change the disk!)",
-      cmd_blkstress },
+      cmd_blkstress, 0 },
 };
 
 void blkcheck_commands_register(void)

@@ -207,7 +207,7 @@ static int cmd_blkperf(int argc, char **argv)
 
 static const struct shell_command perf_commands[] = {
     { "blkperf", "blkperf [dev] [--size MB] [--bs KB] [--qd N] [--random] [--write --yes]",
-      "measure read (or write) throughput; default: 50 MB sequential read", cmd_blkperf },
+      "measure read (or write) throughput; default: 50 MB sequential read", cmd_blkperf, 0 },
 };
 
 void blkperf_commands_register(void)

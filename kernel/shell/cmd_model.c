@@ -217,19 +217,20 @@ static const struct tokenizer *loaded_tokenizer(void)
 
 static int cmd_tokenize(int argc, char **argv)
 {
+    (void)argc;
     (void)argv;
-    if (argc < 2)
-        return shell_usage("tokenize");
-    const struct tokenizer *t = loaded_tokenizer();
-    if (!t)
-        return -ENOENT;
-    /* The raw line keeps the text's spaces exactly: "tokenize [--no-bos] <text>". */
+    /* The raw line keeps the text's spaces exactly: "tokenize [--no-bos] <text>",
+     * one space after each word, then the text. */
     const char *text = shell_current_line();
     while (*text == ' ' || *text == '\t')
         text++;
     text += strlen("tokenize");
-    if (*text == ' ')
-        text++;
+    if (*text != ' ')
+        return shell_usage("tokenize");
+    text++;
+    const struct tokenizer *t = loaded_tokenizer();
+    if (!t)
+        return -ENOENT;
     int add_bos = t->add_bos;
     if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
         add_bos = 0;
@@ -288,11 +289,11 @@ static int cmd_detokenize(int argc, char **argv)
 
 static const struct shell_command model_commands[] = {
     { "loadmodel", "loadmodel [dev]", "load a GGUF model from a disk (default: the first) and build its tokenizer",
-      cmd_loadmodel },
-    { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo },
+      cmd_loadmodel, 0 },
+    { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
     { "tokenize", "tokenize [--no-bos] <text>",
-      "token ids of text (escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize },
-    { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize },
+      "token ids of text (escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
+    { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize, 0 },
 };
 
 void model_commands_register(void)

@@ -168,14 +168,14 @@ static int cmd_fault(int argc, char **argv)
 }
 
 static const struct shell_command sys_commands[] = {
-    { "version", "version", "print the kernel version", cmd_version },
-    { "mem", "mem", "show total, used and free memory", cmd_mem },
-    { "memtest", "memtest <MB>", "allocate, pattern-check and free MB of memory", cmd_memtest },
-    { "uptime", "uptime", "time since boot (calibrated TSC)", cmd_uptime },
-    { "echo", "echo [text...]", "print the arguments", cmd_echo },
-    { "poweroff", "poweroff", "power off the machine (ACPI S5; QEMU exits)", cmd_poweroff },
-    { "reboot", "reboot", "reset the machine", cmd_reboot },
-    { "fault", "fault pf|ud|de|gp|bp|panic", "trigger a CPU exception or panic (testing the handlers)", cmd_fault },
+    { "version", "version", "print the kernel version", cmd_version, 0 },
+    { "mem", "mem", "show total, used and free memory", cmd_mem, 0 },
+    { "memtest", "memtest <MB>", "allocate, pattern-check and free MB of memory", cmd_memtest, 0 },
+    { "uptime", "uptime", "time since boot (calibrated TSC)", cmd_uptime, 0 },
+    { "echo", "echo [text...]", "print the arguments", cmd_echo, 0 },
+    { "poweroff", "poweroff", "power off the machine (ACPI S5; QEMU exits)", cmd_poweroff, 0 },
+    { "reboot", "reboot", "reset the machine", cmd_reboot, 0 },
+    { "fault", "fault pf|ud|de|gp|bp|panic", "trigger a CPU exception or panic (testing the handlers)", cmd_fault, 0 },
 };
 
 void sys_commands_register(void)

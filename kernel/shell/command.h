@@ -13,6 +13,9 @@ struct shell_command {
     /* Returns 0 or a negative error code; the shell prints nothing extra for
      * a failure (the handler explains it), it only stays alive. */
     int (*handler)(int argc, char **argv);
+    /* Takes free text (tokenize): the shell does not split or unquote the
+     * line; the handler gets argc 1 and reads shell_current_line(). */
+    int raw_text;
 };
 
 /* Registers an array of commands (the array must outlive the shell). */

@@ -82,7 +82,7 @@ static int cmd_help(int argc, char **argv)
 }
 
 static const struct shell_command help_command[] = {
-    { "help", "help [command]", "list commands, or show one command's usage", cmd_help },
+    { "help", "help [command]", "list commands, or show one command's usage", cmd_help, 0 },
 };
 
 int shell_execute(const char *line)
@@ -91,6 +91,21 @@ int shell_execute(const char *line)
     char *argv[SHELL_MAX_ARGS];
     strlcpy(current_line, line, sizeof(current_line));
     strlcpy(work, line, sizeof(work));
+    /* Commands that take free text get the line as typed. */
+    char name[32];
+    size_t at = 0, n = 0;
+    while (line[at] == ' ' || line[at] == '\t')
+        at++;
+    while (line[at + n] && line[at + n] != ' ' && line[at + n] != '\t' && n + 1 < sizeof(name)) {
+        name[n] = line[at + n];
+        n++;
+    }
+    name[n] = 0;
+    const struct shell_command *raw = shell_find(name);
+    if (raw && raw->raw_text) {
+        argv[0] = name;
+        return raw->handler(1, argv);
+    }
     int argc = split_args(work, argv, SHELL_MAX_ARGS);
     if (argc == -E2BIG) {
         printk("Too many arguments (at most %d)\n", SHELL_MAX_ARGS - 1);

@@ -146,7 +146,7 @@ static int cmd_lspci(int argc, char **argv)
 }
 
 static const struct shell_command pci_commands[] = {
-    { "lspci", "lspci", "list the PCI functions found at boot", cmd_lspci },
+    { "lspci", "lspci", "list the PCI functions found at boot", cmd_lspci, 0 },
 };
 
 void pci_commands_register(void)

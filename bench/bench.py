@@ -37,8 +37,9 @@ MIB = 1 << 20
 B = os.path.join(ROOT, "build", "bench")
 FORMATS = ("raw", "qcow2")
 CONFIG_LABEL = {"seq1m": "seq 1 MiB", "seq64k": "seq 64 KiB", "seq4k": "seq 4 KiB", "rand4k": "random 4 KiB"}
-SERIES = [("host", "Host page cache"), ("linux", "Linux 6.1 guest"),
-          ("embodios", "EMBODIOS"), ("embodios_qd1", "EMBODIOS --qd 1")]
+SERIES = [("host", "Host page cache"), ("linux", "Linux guest: dd iflag=direct (random: pread), qd 1"),
+          ("linux_aio", "Linux guest: AIO O_DIRECT, qd {qd}"), ("embodios", "EMBODIOS blkperf"),
+          ("embodios_qd1", "EMBODIOS blkperf --qd 1")]
 
 
 def configs(image_mb, quick):
@@ -70,6 +71,7 @@ def machine():
         "busybox": open(os.path.join(B, "busybox-version")).read().strip(),
         "embodios": sh("git describe --always --dirty 2>/dev/null") or "unknown",
         "gcc": sh("gcc --version | head -1"),
+        "load_start": round(os.getloadavg()[0], 2),
     }
 
 
@@ -156,8 +158,10 @@ def run_embodios(img, fmt, cfgs, r, samples):
 
 
 # -- Linux ----------------------------------------------------------------
-def run_linux(img, fmt, cfgs, r, samples, info):
-    plan = ",".join(f"{kind}:{bs}:{total}" for _, kind, bs, total in cfgs)
+def run_linux(img, fmt, cfgs, r, samples, info, linux_qd):
+    def tag(kind, bs, total):
+        return f"{kind}:{bs}:{total}" + (f":{linux_qd}" if kind == "seq" and linux_qd > 1 else "")
+    plan = ",".join(tag(kind, bs, total) for _, kind, bs, total in cfgs)
     q = Qemu(f"bench-linux-{fmt}-{r}", drives=[drive(img, fmt)], mem="2G",
              kernel=os.path.join(B, "vmlinuz"), timeout=300,
              extra=["-no-reboot", "-initrd", os.path.join(B, "initramfs.cpio"),
@@ -171,25 +175,31 @@ def run_linux(img, fmt, cfgs, r, samples, info):
         m = re.search(r"@@INFO (.*)", text)
         if m:
             info.update(dict(kv.split("=", 1) for kv in m.group(1).split()))
+        m = re.search(r"@@BEGIN ddstart\n(.*?)@@END ddstart", text, re.S)
+        if m:
+            info.setdefault("dd_start_us", []).append(int(parse_kv(m.group(1))["elapsed_us"]))
         for name, kind, bs, total in cfgs:
-            tag = f"{kind}:{bs}:{total}"
-            tools = [("dd", "dd iflag=direct")] if kind == "seq" else []
-            tools.append(("rdbench", "pread O_DIRECT"))
-            for tool, label in tools:
-                seg = re.search(rf"@@BEGIN {tool} {tag}\n(.*?)@@END {tool} {tag}", text, re.S)
+            t = tag(kind, bs, total)
+            # system: dd is the issue's measure for sequential reads (linux);
+            # pread at queue depth 1 is its cross-check (linux_pread) and the
+            # measure for random reads; AIO is Linux with a queue (linux_aio).
+            tools = [("dd", "linux", "dd iflag=direct")] if kind == "seq" else []
+            tools.append(("rdbench", "linux_pread" if kind == "seq" else "linux", "pread O_DIRECT"))
+            if kind == "seq" and linux_qd > 1:
+                tools.append(("aio", "linux_aio", f"io_submit O_DIRECT qd {linux_qd}"))
+            for tool, system, label in tools:
+                seg = re.search(rf"@@BEGIN {tool} {t}\n(.*?)@@END {tool} {t}", text, re.S)
                 if not seg:
-                    raise RuntimeError(f"Linux guest: no output for {tool} {tag}")
+                    raise RuntimeError(f"Linux guest: no output for {tool} {t}")
                 kv = parse_kv(seg.group(1))
                 if kv.get("status", "0") != "0":
-                    raise RuntimeError(f"Linux guest: {tool} {tag} failed:\n{seg.group(1)}")
-                t0 = line_time(q, rf"^@@BEGIN {tool} {tag}$")
+                    raise RuntimeError(f"Linux guest: {tool} {t} failed:\n{seg.group(1)}")
+                t0 = line_time(q, rf"^@@BEGIN {tool} {t}$")
                 t1 = line_time(q, r"^@@RESULT", t0 or 0)
-                # dd is the issue's measure for sequential reads; rdbench's
-                # sequential run is kept as a cross-check (system linux_pread).
-                system = "linux" if (tool == "dd" or kind == "random") else "linux_pread"
                 samples.append(dict(system=system, fmt=fmt, config=name, run=r, tool=label,
                                     bytes=total, us=int(kv["elapsed_us"]), reads=total // bs,
-                                    host_us=int((t1 - t0) * 1e6) if t0 and t1 else None))
+                                    host_us=int((t1 - t0) * 1e6) if t0 and t1 and t1 > t0 else None,
+                                    qd=int(kv.get("qd", 1))))
         q.wait_exit(20)
     finally:
         q.stop()
@@ -233,52 +243,61 @@ def ceiling(summary, name):
     return summary.get(("host", "raw", name))
 
 
+def ratio(a, b, what="mbps"):
+    return f"{a[what][0] / b[what][0]:.2f}×" if a and b else "–"
+
+
 def table_md(summary, cfgs):
-    rows = ["| Test | Image | Host page cache | Linux guest | EMBODIOS `blkperf` | EMBODIOS / Linux "
-            "| EMBODIOS `--qd 1` | qd 1 / Linux | EMBODIOS / host |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    def get(system, fmt, name):
+        return summary.get((system, "raw" if system == "host" else fmt, name))
+
+    def qd_of(x):
+        return f" (qd {x['qd']})" if x and x.get("qd") else ""
+    rows = ["Throughput, MiB/s:", "",
+            "| Test | Image | Host page cache | Linux `dd` (qd 1) | Linux AIO | EMBODIOS `blkperf` "
+            "| EMBODIOS `--qd 1` |", "|---|---|---:|---:|---:|---:|---:|"]
     for name, *_ in cfgs:
         for fmt in FORMATS:
-            host, lin = ceiling(summary, name), summary.get(("linux", fmt, name))
-            emb, qd1 = summary.get(("embodios", fmt, name)), summary.get(("embodios_qd1", fmt, name))
-
-            def ratio(a, b):
-                return f"{a['mbps'][0] / b['mbps'][0]:.2f}×" if a and b else "–"
-            qd = f" (qd {emb['qd']})" if emb and emb.get("qd") else ""
-            pct = f"{emb['mbps'][0] / host['mbps'][0] * 100:.0f}%" if emb and host else "–"
-            rows.append(f"| {CONFIG_LABEL[name]} | {fmt} | {fmt_range(host and host['mbps'])} "
-                        f"| {fmt_range(lin and lin['mbps'])} | {fmt_range(emb and emb['mbps'])}{qd} "
-                        f"| {ratio(emb, lin)} | {fmt_range(qd1 and qd1['mbps'])} | {ratio(qd1, lin)} | {pct} |")
-    rows.append("")
-    rows.append("Random 4 KiB reads, one at a time (queue depth 1 in both guests):")
-    rows.append("")
-    rows.append("| Image | Linux IOPS | EMBODIOS IOPS | EMBODIOS / Linux | Linux mean latency | "
-                "EMBODIOS mean latency |")
-    rows.append("|---|---:|---:|---:|---:|---:|")
+            h, l, la, e, e1 = (get(k, fmt, name) for k in ("host", "linux", "linux_aio", "embodios", "embodios_qd1"))
+            lname = "" if name != "rand4k" else " (pread)"
+            rows.append(f"| {CONFIG_LABEL[name]} | {fmt} | {fmt_range(h and h['mbps'])} "
+                        f"| {fmt_range(l and l['mbps'])}{lname} | {fmt_range(la and la['mbps'])}{qd_of(la)} "
+                        f"| {fmt_range(e and e['mbps'])}{qd_of(e)} | {fmt_range(e1 and e1['mbps'])} |")
+    rows += ["", "Ratios of the medians:", "",
+             "| Test | Image | EMBODIOS / Linux `dd` | EMBODIOS / Linux AIO | EMBODIOS `--qd 1` / Linux `dd` "
+             "| EMBODIOS / host |", "|---|---|---:|---:|---:|---:|"]
+    for name, *_ in cfgs:
+        for fmt in FORMATS:
+            h, l, la, e, e1 = (get(k, fmt, name) for k in ("host", "linux", "linux_aio", "embodios", "embodios_qd1"))
+            pct = f"{e['mbps'][0] / h['mbps'][0] * 100:.0f}%" if e and h else "–"
+            rows.append(f"| {CONFIG_LABEL[name]} | {fmt} | {ratio(e, l)} | {ratio(e, la)} | {ratio(e1, l)} | {pct} |")
+    rows += ["", "Random 4 KiB reads, one at a time (queue depth 1 in both guests):", "",
+             "| Image | Linux IOPS | EMBODIOS IOPS | EMBODIOS / Linux | Linux µs per read | "
+             "EMBODIOS µs per read |", "|---|---:|---:|---:|---:|---:|"]
     for fmt in FORMATS:
         lin, emb = summary.get(("linux", fmt, "rand4k")), summary.get(("embodios", fmt, "rand4k"))
-        r = f"{emb['iops'][0] / lin['iops'][0]:.2f}×" if lin and emb else "–"
-        lat = [f"{1e6 / x['iops'][0]:.0f} µs" if x else "–" for x in (lin, emb)]
-        rows.append(f"| {fmt} | {fmt_range(lin and lin['iops'])} | {fmt_range(emb and emb['iops'])} | {r} "
-                    f"| {lat[0]} | {lat[1]} |")
+        lat = [f"{1e6 / x['iops'][0]:.0f}" if x else "–" for x in (lin, emb)]
+        rows.append(f"| {fmt} | {fmt_range(lin and lin['iops'])} | {fmt_range(emb and emb['iops'])} "
+                    f"| {ratio(emb, lin, 'iops')} | {lat[0]} | {lat[1]} |")
     return "\n".join(rows)
 
 
 def crosscheck_md(summary, cfgs):
-    """Second opinions: Linux sequential reads timed with pread inside the loop,
-    host dd, and how far each guest clock was from the host's serial timestamps."""
-    rows = ["| Test | Image | Linux dd | Linux pread O_DIRECT | guest vs host clock, Linux "
-            "| guest vs host clock, EMBODIOS |", "|---|---|---:|---:|---:|---:|"]
+    """Second opinions: Linux sequential reads timed with pread inside the loop
+    (no process start in the timing), and how far each guest's clock was from
+    the host's timestamps of the serial lines around each test."""
+    rows = ["| Test | Image | Linux `dd` | Linux pread, qd 1 | EMBODIOS `--qd 1` / Linux pread "
+            "| clock check, Linux | clock check, EMBODIOS |", "|---|---|---:|---:|---:|---:|---:|"]
     for name, kind, *_ in cfgs:
         for fmt in FORMATS:
-            lin, pr = summary.get(("linux", fmt, name)), summary.get(("linux_pread", fmt, name))
-            emb = summary.get(("embodios", fmt, name))
+            lin, emb = summary.get(("linux", fmt, name)), summary.get(("embodios", fmt, name))
+            pr = summary.get(("linux_pread", fmt, name)) if kind == "seq" else lin
+            e1 = summary.get(("embodios_qd1", fmt, name)) if kind == "seq" else emb
 
             def err(x):
                 return f"{x['clock_err'][0]:.1f}% (max {x['clock_err'][2]:.1f}%)" if x and x["clock_err"] else "–"
             rows.append(f"| {CONFIG_LABEL[name]} | {fmt} | {fmt_range(lin and lin['mbps']) if kind == 'seq' else '–'} "
-                        f"| {fmt_range(pr and pr['mbps']) if kind == 'seq' else fmt_range(lin and lin['mbps'])} "
-                        f"| {err(lin)} | {err(emb)} |")
+                        f"| {fmt_range(pr and pr['mbps'])} | {ratio(e1, pr)} | {err(lin)} | {err(emb)} |")
     return "\n".join(rows)
 
 
@@ -293,15 +312,17 @@ def write_chart(summary, cfgs, png):
                     st = summary.get((key, "raw" if key == "host" else fmt, name))
                     cols += [f"{v:.1f}" for v in st["mbps"]] if st else ["NaN"] * 3
                 f.write(f"\"{CONFIG_LABEL[name]}\\n{fmt}\" " + " ".join(cols) + "\n")
-    colors = ["#999999", "#d95f02", "#1b9e77", "#7fc97f"]
+    colors = ["#999999", "#d95f02", "#fdae61", "#1b9e77", "#a6dba0"]
     plots = []
+    aio_qd = next((v["qd"] for k, v in summary.items() if k[0] == "linux_aio" and v.get("qd")), "?")
     for i, (key, title) in enumerate(SERIES):
+        title = title.format(qd=aio_qd)
         c = 2 + 3 * i
         src = f"'{dat}'" if i == 0 else "''"
         xt = ":xtic(1)" if i == 0 else ""
         plots.append(f"{src} using {c}:{c + 1}:{c + 2}{xt} title '{title}' lc rgb '{colors[i]}'")
     script = f"""
-set terminal pngcairo size 1400,700 font 'DejaVu Sans,11'
+set terminal pngcairo size 1500,750 font 'DejaVu Sans,11' noenhanced
 set output '{png}'
 set title 'Block reads under QEMU 7.2 TCG (virtio-blk, image in host page cache): median MiB/s, bars = min–max'
 set style data histograms
@@ -347,7 +368,11 @@ def machine_md(m, info):
         f"max_sectors_kb {info.get('max_sectors_kb', '?')}, max_segments {info.get('max_segments', '?')}, "
         f"clocksource {info.get('clocksource', '?')}",
         f"- EMBODIOS: `git describe` {m['embodios']}; {m['gcc']}",
-    ])
+        f"- Load average (1 min) when the run started: {m.get('load_start', '?')}, when it ended: "
+        f"{m.get('load_end', '?')} (the machine is shared; other QEMUs widen the min–max)",
+    ] + ([f"- Linux `dd` process start plus one 4 KiB read, timed like the `dd` runs: median "
+          f"{statistics.median(info['dd_start_us']) / 1000:.1f} ms (inside every `dd` number)"]
+         if info.get("dd_start_us") else []))
 
 
 def main():
@@ -355,6 +380,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="quarter sizes (for a smoke test)")
     ap.add_argument("--image-mb", type=int, default=512)
+    ap.add_argument("--linux-qd", type=int, default=32,
+                    help="queue depth of the Linux AIO sequential runs (1: none)")
     ap.add_argument("--only", choices=["host", "linux", "embodios"], action="append",
                     help="measure only these (repeatable); default: all")
     ap.add_argument("--docs", action="store_true",
@@ -370,6 +397,7 @@ def main():
         with open(jpath) as f:
             saved = json.load(f)
         samples, info, m = saved["samples"], saved["linux_queue"], saved["machine"]
+        cfgs = [tuple(c) for c in saved["configs"]]
     else:
         only = set(args.only or ["host", "linux", "embodios"])
         m, info, samples = machine(), {}, []
@@ -393,12 +421,15 @@ def main():
                         if system == "embodios":
                             run_embodios(images[fmt], fmt, cfgs, r, samples)
                         else:
-                            run_linux(images[fmt], fmt, cfgs, r, samples, info)
+                            run_linux(images[fmt], fmt, cfgs, r, samples, info, args.linux_qd)
                     except (QemuTimeout, RuntimeError) as e:
                         print(f"bench: run {r + 1} {system} {fmt} FAILED: {e}", file=sys.stderr, flush=True)
                     print(f"bench: run {r + 1}/{args.runs} {system} {fmt}: {time.monotonic() - t:.1f} s",
                           flush=True)
                     save()
+
+        m["load_end"] = round(os.getloadavg()[0], 2)
+        save()
 
     summary = summarize(samples)
     write_csv(samples, os.path.join(B, "results.csv"))
@@ -410,6 +441,8 @@ def main():
     with open(os.path.join(B, "results.md"), "w") as f:
         f.write(text)
     print(text)
+    if args.docs:
+        os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     png = os.path.join(ROOT, "docs", "bench-chart.png") if args.docs else os.path.join(B, "bench-chart.png")
     if write_chart(summary, cfgs, png):
         print(f"bench: chart {os.path.relpath(png, ROOT)}")
@@ -423,6 +456,7 @@ BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
 def splice_docs(text):
     """Puts the generated tables between the markers of docs/BENCHMARKS.md,
     leaving the hand-written text around them alone."""
+    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     path = os.path.join(ROOT, "docs", "BENCHMARKS.md")
     doc = open(path).read() if os.path.exists(path) else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in doc or END not in doc:

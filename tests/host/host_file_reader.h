@@ -2,6 +2,7 @@
 #ifndef EMBODIOS_TESTS_HOST_FILE_READER_H
 #define EMBODIOS_TESTS_HOST_FILE_READER_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/errno.h"

@@ -68,12 +68,33 @@ def spec_tests(suite, q, boot):
     suite.check("Test 3: shell alive after loadmodel", q.cmd("echo alive").strip() == "alive")
 
 
+SPEC_TEST4 = """Loading GGUF model from vda...
+Reading GGUF header...
+GGUF Version: 3
+Tensor count: 56
+Parameters: 15M"""
+
+
+def spec_test4(suite, q):
+    out = q.cmd("loadmodel", timeout=120)
+    suite.check("Test 4: header lines as in the spec", SPEC_TEST4 in out, out)
+    suite.check("Test 4: Model loaded successfully!", "Model loaded successfully!" in out, out)
+    suite.check("Test 4: Initializing tokenizer... / Tokenizer ready.",
+                "\nInitializing tokenizer...\nTokenizer ready.\n" in out, out)
+    m = re.search(r"Loaded (\d+) bytes in ([\d.]+) ms \((\d+) MB/s\)", out)
+    if m:
+        print(f"INFO: spec Test 4: loaded {m.group(1)} bytes in {m.group(2)} ms ({m.group(3)} MB/s)")
+
+
 def main():
     suite = Suite("test-virtio-block")
     before = sha256(IMG)
     q = Qemu("block", drives=[f"file={IMG},format=raw,if=virtio"], timeout=120)
     session(suite, q, lambda q: spec_tests(suite, q, q.output_since_start()))
     suite.check("image bytes unchanged on the host after poweroff", sha256(IMG) == before)
+    model = os.path.join(ROOT, "model.img")
+    q = Qemu("block-model", drives=[f"file={model},format=raw,if=virtio"], timeout=180)
+    session(suite, q, lambda q: spec_test4(suite, q))
     sys.exit(suite.finish())
 
 

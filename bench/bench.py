@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,32 @@ def machine():
         "gcc": sh("gcc --version | head -1"),
         "load_start": round(os.getloadavg()[0], 2),
     }
+
+
+def busy_seconds():
+    """CPU seconds all processes on the machine have spent busy (not idle or iowait)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds():
+    """CPU seconds of this script and of the children it has waited for (QEMU)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def wait_quiet(limit=0.3, max_wait=60):
+    """Waits (up to max_wait s) until other processes use under `limit` cores,
+    so a boot does not start in the middle of someone else's build; the
+    same rule applies to both guests. Returns the cores others used last."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        b0, o0, t0 = busy_seconds(), own_seconds(), time.monotonic()
+        time.sleep(1)
+        others = (busy_seconds() - b0 - (own_seconds() - o0)) / (time.monotonic() - t0)
+        if others < limit or time.monotonic() > deadline:
+            return others
 
 
 def warm(path):
@@ -349,7 +376,8 @@ plot {', '.join(plots)}
 
 
 def write_csv(samples, path):
-    keys = ["system", "fmt", "config", "run", "tool", "bytes", "us", "reads", "host_us", "qd", "request_kb"]
+    keys = ["system", "fmt", "config", "run", "tool", "bytes", "us", "reads", "host_us", "qd", "request_kb",
+            "others_cores"]
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys + ["mbps", "iops"], extrasaction="ignore")
         w.writeheader()
@@ -357,7 +385,17 @@ def write_csv(samples, path):
             w.writerow({**s, "mbps": f"{mbps(s):.2f}", "iops": f"{iops(s):.0f}"})
 
 
-def machine_md(m, info):
+def others_md(samples):
+    lines = []
+    for system in ("embodios", "linux"):
+        v = [s["others_cores"] for s in samples if s["system"] == system and "others_cores" in s]
+        if v:
+            lines.append(f"- CPU used by other processes during the {system} boots: median "
+                         f"{statistics.median(v):.2f} cores, max {max(v):.2f} (of {os.cpu_count()})")
+    return lines
+
+
+def machine_md(m, info, samples):
     return "\n".join([
         f"- Date: {m['date']}",
         f"- CPU: {m['cpu']} ({m['cpu_mhz']} MHz as /proc/cpuinfo says), {m['cores']} cores",
@@ -370,7 +408,7 @@ def machine_md(m, info):
         f"- EMBODIOS: `git describe` {m['embodios']}; {m['gcc']}",
         f"- Load average (1 min) when the run started: {m.get('load_start', '?')}, when it ended: "
         f"{m.get('load_end', '?')} (the machine is shared; other QEMUs widen the min–max)",
-    ] + ([f"- Linux `dd` process start plus one 4 KiB read, timed like the `dd` runs: median "
+    ] + others_md(samples) + ([f"- Linux `dd` process start plus one 4 KiB read, timed like the `dd` runs: median "
           f"{statistics.median(info['dd_start_us']) / 1000:.1f} ms (inside every `dd` number)"]
          if info.get("dd_start_us") else []))
 
@@ -416,7 +454,8 @@ def main():
                 for system in ("embodios", "linux"):
                     if system not in only:
                         continue
-                    t = time.monotonic()
+                    wait_quiet()
+                    t, b0, o0, n0 = time.monotonic(), busy_seconds(), own_seconds(), len(samples)
                     try:
                         if system == "embodios":
                             run_embodios(images[fmt], fmt, cfgs, r, samples)
@@ -424,8 +463,13 @@ def main():
                             run_linux(images[fmt], fmt, cfgs, r, samples, info, args.linux_qd)
                     except (QemuTimeout, RuntimeError) as e:
                         print(f"bench: run {r + 1} {system} {fmt} FAILED: {e}", file=sys.stderr, flush=True)
-                    print(f"bench: run {r + 1}/{args.runs} {system} {fmt}: {time.monotonic() - t:.1f} s",
-                          flush=True)
+                    # What else ran meanwhile, in cores: it explains a slow run.
+                    dt = time.monotonic() - t
+                    others = max(0.0, (busy_seconds() - b0 - (own_seconds() - o0)) / dt)
+                    for smp in samples[n0:]:
+                        smp["others_cores"] = round(others, 2)
+                    print(f"bench: run {r + 1}/{args.runs} {system} {fmt}: {dt:.1f} s, "
+                          f"other processes used {others:.2f} cores", flush=True)
                     save()
 
         m["load_end"] = round(os.getloadavg()[0], 2)
@@ -436,7 +480,7 @@ def main():
     n = min((v["n"] for k, v in summary.items() if k[0] in ("linux", "embodios")), default=0)
     md = [f"Medians of {n} runs (min–max), MiB/s. Image: {args.image_mb} MiB of random bytes, raw and "
           "qcow2 (fully allocated), read from the host's page cache.", "", table_md(summary, cfgs), "",
-          "Cross-checks:", "", crosscheck_md(summary, cfgs), "", "Machine:", "", machine_md(m, info)]
+          "Cross-checks:", "", crosscheck_md(summary, cfgs), "", "Machine:", "", machine_md(m, info, samples)]
     text = "\n".join(md) + "\n"
     with open(os.path.join(B, "results.md"), "w") as f:
         f.write(text)

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -188,6 +189,31 @@ def no_legacy_and_no_disk(suite):
     session(suite, Qemu("rel-no-disk"), nodisk)
 
 
+def timeout(suite):
+    """QEMU's I/O throttling makes a 1 MiB read take ~30 minutes: the driver
+    must give up after its 10 s timeout, reset the device and disable the
+    disk, so no late completion can be taken for a later request."""
+    img = make_pattern_disk("slow.img", 4 * MB)
+
+    def body(q):
+        # QEMU lets a first burst through the throttle; a later read stalls.
+        for part in range(3):
+            t0 = time.monotonic()
+            out = q.cmd(f"blkcrc vda {part * MB} {MB}", timeout=60)
+            took = time.monotonic() - t0
+            if "timed out" in out:
+                break
+        suite.check(f"throttled disk: a stalled read times out ({took:.1f} s) and says so",
+                    "timed out" in out and 9 < took < 30, out)
+        out = q.cmd("blkread vda 0 16", timeout=20)
+        suite.check("throttled disk: later requests fail with EIO, not stale data", "I/O error" in out, out)
+        out = q.cmd("blkinfo")
+        suite.check("throttled disk: blkinfo shows it disabled", "DISABLED" in out, out)
+        suite.check("throttled disk: shell keeps working", q.cmd("echo alive").strip() == "alive")
+    drive = f"file={img},format=raw,if=virtio,throttling.bps-read=512"
+    session(suite, Qemu("rel-timeout", drives=[drive], timeout=120), body)
+
+
 # --- data integrity: replay the kernel's blkstress sequence on the host ---
 M64 = (1 << 64) - 1
 
@@ -247,6 +273,7 @@ def main():
     fault_injection(suite)
     queue_sizes(suite)
     no_legacy_and_no_disk(suite)
+    timeout(suite)
     integrity(suite)
     sys.exit(suite.finish())
 

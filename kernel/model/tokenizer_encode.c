@@ -2,6 +2,7 @@
  * tokenizer.ggml.model = "llama". */
 #include "core/heap.h"
 #include "lib/errno.h"
+#include "lib/hex.h"
 #include "lib/string.h"
 #include "model/tokenizer.h"
 
@@ -181,17 +182,6 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
     return n_out <= max_ids ? (int)n_out : -ENOSPC;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap)
 {
     if (id < 0 || (uint32_t)id >= t->n_tokens)
@@ -207,9 +197,9 @@ int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap
         len = 3;
         break;
     case TOKEN_BYTE:
-        if (len == 6 && hex_digit(text[3]) >= 0 && hex_digit(text[4]) >= 0) {
+        if (len == 6 && hex_digit_value(text[3]) >= 0 && hex_digit_value(text[4]) >= 0) {
             if (cap)
-                buf[0] = (char)(hex_digit(text[3]) * 16 + hex_digit(text[4]));
+                buf[0] = (char)(hex_digit_value(text[3]) * 16 + hex_digit_value(text[4]));
             return 1;
         }
         break;

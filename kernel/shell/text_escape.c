@@ -1,18 +1,8 @@
 #include "shell/text_escape.h"
 #include "core/printk.h"
 #include "lib/errno.h"
+#include "lib/hex.h"
 #include "lib/string.h"
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int text_unescape(const char *in, char *out, size_t cap)
 {
@@ -27,8 +17,8 @@ int text_unescape(const char *in, char *out, size_t cap)
             else if (e == 't') c = '\t';
             else if (e == 'r') c = '\r';
             else if (e == '\\') c = '\\';
-            else if (e == 'x' && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-                c = (char)(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+            else if (e == 'x' && hex_digit_value(in[i + 1]) >= 0 && hex_digit_value(in[i + 2]) >= 0) {
+                c = (char)(hex_digit_value(in[i + 1]) * 16 + hex_digit_value(in[i + 2]));
                 i += 2;
             } else {
                 printk("Bad escape '\\%c' at position %lu (use \\n \\t \\r \\\\ or \\xHH)\n", e ? e : ' ',

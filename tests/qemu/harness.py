@@ -212,6 +212,12 @@ class Qemu:
         return self.wait_exit(timeout)
 
 
+def dump_bytes(text):
+    """The bytes of a blkread hex dump ("offset  hh hh ...  |ascii|" lines)."""
+    rows = re.findall(r"^[0-9a-f]{8,}  ((?:[0-9a-f]{2} +)+)", text, re.M)
+    return bytes.fromhex("".join(rows).replace(" ", ""))
+
+
 def session(suite, q, body, poweroff=True):
     """Boots q, runs body(q), checks that poweroff ends QEMU, and always
     stops QEMU. A timeout anywhere becomes one failed check with the log."""

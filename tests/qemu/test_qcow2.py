@@ -6,7 +6,7 @@ import sys
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ROOT, Qemu, Suite, session  # noqa: E402
+from harness import ROOT, Qemu, Suite, dump_bytes, session  # noqa: E402
 
 SOURCE = os.path.join(ROOT, "build/qcow2/source.img")
 
@@ -39,7 +39,7 @@ def same_bytes(kind):
         for _ in range(8):
             off, n = rnd.randrange(len(data) - 300), rnd.randrange(1, 300)
             dump = q.cmd(f"blkread vda {off} {n}")
-            got = bytes.fromhex("".join(re.findall(r"^[0-9a-f]{8,}  ((?:[0-9a-f]{2} +)+)", dump, re.M)).replace(" ", ""))
+            got = dump_bytes(dump)
             if got != data[off:off + n]:
                 bad.append((off, n))
         suite.check(f"{kind} qcow2: unaligned byte reads match the source", not bad, repr(bad))

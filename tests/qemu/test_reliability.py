@@ -10,7 +10,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
-from harness import ROOT, Qemu, Suite, session  # noqa: E402
+from harness import ROOT, Qemu, Suite, dump_bytes, session  # noqa: E402
 from mkpattern import pattern  # noqa: E402
 
 WORK = os.path.join(ROOT, "build", "reliability")
@@ -28,11 +28,6 @@ def make_pattern_disk(name, size):
 
 def digest(p):
     return hashlib.sha256(open(p, "rb").read()).hexdigest()
-
-
-def dump_bytes(text):
-    rows = re.findall(r"^[0-9a-f]{8,}  ((?:[0-9a-f]{2} +)+)", text, re.M)
-    return bytes.fromhex("".join(rows).replace(" ", ""))
 
 
 def two_disks(suite):

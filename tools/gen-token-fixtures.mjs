@@ -1,6 +1,9 @@
 // Produces the expected token ids for EMBODIOS's tokenizer tests with
 // llama.cpp itself (node-llama-cpp's prebuilt CPU binaries, offline).
 //   node tools/gen-token-fixtures.mjs MODEL.gguf OUT_DIR
+// e.g. node tools/gen-token-fixtures.mjs build/models/tinystories-15m-f32.gguf tests/fixtures/tokenizer
+// (use a model with tensors: llama.cpp logs an error for a vocabulary-only
+// file before its vocab-only load succeeds).
 // Writes OUT_DIR/llama_spm.json (readable) and OUT_DIR/llama_spm.tsv
 // (hex text, add_bos, ids: what the C host test reads). Special tokens in the
 // text are NOT parsed (`<s>` is plain text), as in the kernel.
@@ -30,6 +33,11 @@ const strings = [
     "Once upon a time, there was a little girl named Lily.",
     "The quick brown fox jumps over the lazy dog.",
     "Hello world",
+    // (Text holding U+2581 itself is left out: its ids match, but it cannot
+    // decode back to itself, llama.cpp too gives spaces, and the host test
+    // requires an exact round trip of every fixture.)
+    "ideographic\u3000space", "Hello\tworld\n", "   \n  ",
+    "don't I'm U.S.A.", "x\u00b2 + \u20ac100 \u2014 \u00bd", "\u00ff\u00fe bytes",
 ];
 
 const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, logLevel: "error" });

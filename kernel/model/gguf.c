@@ -251,6 +251,7 @@ static int parse_tensor(struct gguf_reader *r, struct gguf_tensor *t, struct nam
     if (blocks > UINT64_MAX / ti->type_size)
         return fail(err, -EGGUF_DIM, dims_at, "tensor '%s' size overflows", t->name);
     t->size = blocks * ti->type_size;
+    t->offset_at = r->pos;
     READ(r, err, gguf_read_u64(r, &t->offset), "tensor offset");
     return 0;
 }
@@ -291,7 +292,7 @@ static int check_tensor_data(struct gguf_file *f, uint64_t infos_end, struct ggu
     for (uint64_t i = 0; i < f->n_tensors; i++) {
         const struct gguf_tensor *t = &f->tensors[i];
         if (t->offset % f->alignment)
-            return fail(err, -EGGUF_OFFSET, infos_end, "tensor '%s' data offset %lu is not a multiple of %u",
+            return fail(err, -EGGUF_OFFSET, t->offset_at, "tensor '%s' data offset %lu is not a multiple of %u",
                         t->name, (unsigned long)t->offset, f->alignment);
         if (t->offset > avail || t->size > avail - t->offset)
             return fail(err, -EGGUF_BOUNDS, f->data_offset + t->offset,

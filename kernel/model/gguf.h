@@ -46,6 +46,7 @@ struct gguf_tensor {
     uint64_t dims[GGUF_MAX_DIMS];
     uint32_t type;         /* ggml type */
     uint64_t offset;       /* relative to the data section */
+    uint64_t offset_at;    /* file offset of the offset field, for messages */
     uint64_t size;         /* bytes */
     uint64_t elements;
 };

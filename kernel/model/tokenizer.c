@@ -122,6 +122,12 @@ static int build_tables(struct tokenizer *t)
         char name[8];
         snprintf(name, sizeof(name), "<0x%02X>", b);
         t->byte_token[b] = tokenizer_lookup(t, name, 6);
+        /* As llama.cpp's byte_to_token: without a <0xXX> piece, the byte
+         * itself as a one-byte piece. */
+        if (t->byte_token[b] < 0) {
+            char one = (char)b;
+            t->byte_token[b] = tokenizer_lookup(t, &one, 1);
+        }
     }
     return 0;
 }

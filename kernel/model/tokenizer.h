@@ -14,7 +14,6 @@
 #define TOKENIZER_MAX_TOKENS 1000000
 #define TOKENIZER_MAX_PIECE  4096
 #define SPACE_UTF8   "\xE2\x96\x81"   /* U+2581, SentencePiece's visible space */
-#define UNKNOWN_UTF8 "\xE2\x96\x85"   /* what llama.cpp prints for an unknown token */
 
 /* Token types (llama.cpp's llama_token_type). */
 enum token_type {
@@ -46,7 +45,7 @@ void tokenizer_free(struct tokenizer *t);
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos, int32_t *ids,
                      size_t max_ids);
 /* One token's text as llama.cpp prints it (U+2581 back to space, byte
- * pieces to their byte, control tokens empty). Returns its length (may
+ * pieces to their byte, control and unknown tokens empty). Returns its length (may
  * exceed cap: then it is cut) or -ERANGE for an invalid id. */
 int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap);
 /* The text of ids (the space prefix removed). Returns the length written,

@@ -189,22 +189,26 @@ int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap
     const char *text = t->pool + t->text_offset[id];
     uint32_t len = t->text_len[id];
     size_t o = 0;
+    /* As llama.cpp's token_to_piece without special tokens (checked against
+     * node-llama-cpp 3.22.1's detokenize): control and unknown tokens print
+     * nothing, user-defined ones their text as is, byte tokens their byte,
+     * normal ones their text with U+2581 as space; other types nothing. */
     switch (t->type[id]) {
-    case TOKEN_CONTROL:
-        return 0;
-    case TOKEN_UNKNOWN:
-        text = UNKNOWN_UTF8;
-        len = 3;
+    case TOKEN_NORMAL:
         break;
+    case TOKEN_USER_DEFINED:
+        if (cap)
+            memcpy(buf, text, len < cap ? len : cap);
+        return (int)len;
     case TOKEN_BYTE:
         if (len == 6 && hex_digit_value(text[3]) >= 0 && hex_digit_value(text[4]) >= 0) {
             if (cap)
                 buf[0] = (char)(hex_digit_value(text[3]) * 16 + hex_digit_value(text[4]));
             return 1;
         }
-        break;
+        return 0;
     default:
-        break;
+        return 0;
     }
     for (uint32_t i = 0; i < len;) {
         if (i + 3 <= len && memcmp(text + i, SPACE_UTF8, 3) == 0) {

@@ -87,9 +87,9 @@ static void test_small_vocab(void)
     char out[64];
     int32_t seq[] = { 13, 3, 4, 0 };
     int n = tokenizer_decode(&m.t, seq, 4, out, sizeof(out));
-    CHECK_EQ_INT(n, 2 + 3 + 3);                                /* "abc" with the space dropped? no: "abcA\n▅" */
+    CHECK_EQ_INT(n, 5);        /* "▁abc" loses its prefix space; <unk> prints nothing, as in llama.cpp */
     out[n > 0 ? n : 0] = 0;
-    CHECK_EQ_STR(out, "abcA\n\xE2\x96\x85");
+    CHECK_EQ_STR(out, "abcA\n");
     CHECK_EQ_INT(tokenizer_piece(&m.t, 99, out, sizeof(out)), -ERANGE);
     unload(&m);
     free(b.data);
@@ -101,6 +101,33 @@ static void test_small_vocab(void)
     CHECK(strstr(err.message, "'gpt2' is not supported") != NULL);
     unload(&m);
     free(g.data);
+}
+
+/* Without a <0xXX> piece, byte fallback uses the one-byte piece if there is
+ * one (llama.cpp's byte_to_token), else the unknown token. */
+static void test_raw_byte_fallback(void)
+{
+    static const char *pieces[] = { "<unk>", "<s>", "</s>", "\xE2\x96\x81", "\xC3" };
+    static const int types[] = { 2, 3, 3, 1, 1 };
+    const uint64_t n = sizeof(pieces) / sizeof(pieces[0]);
+    struct gbuf b = { 0 };
+    gb_header(&b, 3, 0, 3);
+    gb_kv_str(&b, "tokenizer.ggml.model", "llama");
+    gb_str(&b, "tokenizer.ggml.tokens"); gb_u32(&b, 9); gb_u32(&b, 8); gb_u64(&b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_str(&b, pieces[i]);
+    gb_str(&b, "tokenizer.ggml.token_type"); gb_u32(&b, 9); gb_u32(&b, 5); gb_u64(&b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_u32(&b, (uint32_t)types[i]);
+    struct mem_source src = { b.data, b.len };
+    struct loaded m;
+    struct gguf_error err;
+    CHECK_EQ_INT(load(&m, mem_read, &src, b.len, &err), 0);
+    int32_t ids[8];
+    CHECK_EQ_INT(encode(&m.t, "\xC3\xA9", 0, ids), 3);          /* ▁, then é as bytes C3 A9 */
+    CHECK(ids[0] == 3 && ids[1] == 4 && ids[2] == 0);
+    unload(&m);
+    free(b.data);
 }
 
 static double now(void)
@@ -172,6 +199,19 @@ static void test_llama_fixtures(void)
            roundtrip);
     CHECK(cases >= 50);
     CHECK_EQ_INT(matched, cases);
+    /* Decoding as llama.cpp's detokenize without special tokens (expected
+     * texts from node-llama-cpp 3.22.1's model.detokenize(ids, false)). */
+    static const struct { int32_t ids[3]; size_t n; const char *text; } detok[] = {
+        { { 0 }, 1, "" },                       { { 1, 9038, 2501 }, 3, " Once upon" },
+        { { 9038, 2501 }, 2, "Once upon" },     { { 0, 9038 }, 2, " Once" },
+        { { 2, 29871, 13 }, 3, " \n" },         { { 29871, 9038 }, 2, " Once" },
+        { { 13, 9038 }, 2, "\n Once" },         { { 1, 1, 9038 }, 3, " Once" },
+    };
+    for (size_t i = 0; i < sizeof(detok) / sizeof(detok[0]); i++) {
+        int d = tokenizer_decode(&m.t, detok[i].ids, detok[i].n, decoded, sizeof(decoded) - 1);
+        decoded[d > 0 ? d : 0] = 0;
+        CHECK_EQ_STR(decoded, detok[i].text);
+    }
     CHECK_EQ_INT(roundtrip, cases);
     unload(&m);
     fclose(mf);
@@ -181,6 +221,7 @@ static void test_llama_fixtures(void)
 int main(void)
 {
     test_small_vocab();
+    test_raw_byte_fallback();
     test_llama_fixtures();
     return check_summary("test_tokenizer");
 }

@@ -1,30 +1,50 @@
 #!/usr/bin/env bash
-# Builds the Linux guest for the benchmark from Debian's packages:
-# build/bench/linux/vmlinuz (linux-image-amd64's kernel) and initrd.cpio.gz
-# (busybox-static, the virtio modules of the same kernel, bench/guest/init
-# and a static O_DIRECT reader). Nothing of it is committed.
+# Builds the benchmark's Linux guest in build/bench/:
+#   vmlinuz        Debian 12's kernel, from the package linux-image-amd64 depends on
+#   initramfs.cpio busybox-static, bench/guest/init, rdbench (gcc -static) and the
+#                  virtio modules of that same kernel package
+#   rdbench        the same timing tool built for the host (page-cache ceiling)
+# Downloads with `apt-get download` (no root needed for that; an `apt-get update`
+# first if the package lists are missing). Does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build/bench/linux
-[ -s $out/vmlinuz ] && [ -s $out/initrd.cpio.gz ] && [ $out/initrd.cpio.gz -nt bench/guest/init ] && exit 0
-mkdir -p build/bench/debs "$out"
-kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-(cd build/bench/debs && ls ./*"${kernel_pkg}"_*.deb >/dev/null 2>&1 || apt-get download "$kernel_pkg" 2>/dev/null)
-(cd build/bench/debs && ls ./busybox-static_*.deb >/dev/null 2>&1 || apt-get download busybox-static 2>/dev/null)
-rm -rf build/bench/extract build/bench/root
-mkdir -p build/bench/extract build/bench/root/{bin,modules,proc,sys,dev}
-for deb in build/bench/debs/*.deb; do dpkg-deb -x "$deb" build/bench/extract; done
-cp build/bench/extract/boot/vmlinuz-* "$out/vmlinuz"
-cp build/bench/extract/bin/busybox build/bench/root/bin/busybox
-ln -s busybox build/bench/root/bin/sh
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
-    f=$(find build/bench/extract/lib/modules -name "$m.ko*" | head -n 1)
-    case $f in
-        *.xz) xz -dc "$f" > build/bench/root/modules/$m.ko ;;
-        *) cp "$f" build/bench/root/modules/$m.ko ;;
-    esac
-done
-gcc -O2 -static -o build/bench/root/readbench bench/guest/readbench.c
-install -m 755 bench/guest/init build/bench/root/init
-(cd build/bench/root && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd.cpio.gz"
-echo "linux-guest: $(basename "$(ls build/bench/extract/boot/vmlinuz-*)") + busybox initramfs in $out"
+B=build/bench
+mkdir -p "$B/dl"
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+
+fetch() {   # fetch PACKAGE...: into $B/dl unless a .deb of that name is there
+    local need=()
+    for p in "$@"; do
+        ls "$B/dl/${p}_"*.deb >/dev/null 2>&1 || need+=("$p")
+    done
+    [ ${#need[@]} -eq 0 ] && return 0
+    if ! (cd "$B/dl" && apt-get download "${need[@]}" >/dev/null 2>&1); then
+        "${as_root[@]}" apt-get update -qq
+        (cd "$B/dl" && apt-get download "${need[@]}")
+    fi
+}
+
+fetch linux-image-amd64 busybox-static
+meta=$(ls "$B"/dl/linux-image-amd64_*.deb | head -1)
+# The metapackage only depends on the real image package, e.g. linux-image-6.1.0-56-amd64.
+real=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -1)
+[ -n "$real" ] || { echo "linux-guest: cannot find the image package $meta depends on" >&2; exit 1; }
+fetch "$real"
+
+stamp="$B/guest-root/.from-$real"
+if [ ! -e "$stamp" ]; then
+    rm -rf "$B/guest-root"
+    mkdir -p "$B/guest-root"
+    dpkg-deb -x "$(ls "$B/dl/${real}_"*.deb | head -1)" "$B/guest-root"
+    dpkg-deb -x "$(ls "$B"/dl/busybox-static_*.deb | head -1)" "$B/guest-root"
+    touch "$stamp"
+fi
+cp "$B/guest-root/boot/vmlinuz-${real#linux-image-}" "$B/vmlinuz"
+echo "${real#linux-image-}" > "$B/linux-version"
+dpkg-deb -f "$(ls "$B"/dl/busybox-static_*.deb | head -1)" Version > "$B/busybox-version"
+
+gcc -static -O2 -Wall -Wextra -Werror -o "$B/rdbench" bench/guest/rdbench.c
+python3 bench/mkinitramfs.py "$B/initramfs.cpio" "$B/guest-root" bench/guest/init "$B/rdbench"
+echo "linux-guest: $B/vmlinuz ($real) and $B/initramfs.cpio ready"

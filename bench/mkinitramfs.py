@@ -12,6 +12,7 @@ node, without which the kernel gives /init no console to print to.
 Written by hand (not with cpio(1)) so the bench needs one package fewer.
 """
 import glob
+import lzma
 import os
 import stat
 import sys
@@ -56,7 +57,8 @@ def main():
     out, root, init, rdbench = sys.argv[1:]
     kos = {}
     for m in MODULES:
-        hits = glob.glob(os.path.join(root, "lib/modules/*/kernel/drivers/**", m + ".ko"), recursive=True)
+        hits = [h for ext in (".ko", ".ko.xz")
+                for h in glob.glob(os.path.join(root, "lib/modules/*/kernel/drivers/**", m + ext), recursive=True)]
         if len(hits) != 1:
             sys.exit(f"mkinitramfs: module {m}.ko: found {len(hits)} in {root}")
         kos[m] = hits[0]
@@ -70,7 +72,11 @@ def main():
         w.file("bin/busybox", busybox, 0o755)
         w.file("bin/rdbench", rdbench, 0o755)
         for m, path in kos.items():
-            w.file(f"lib/modules/{m}.ko", path)
+            # Debian 12 ships plain .ko; later kernels compress them, and
+            # busybox insmod wants them plain.
+            opener = lzma.open if path.endswith(".xz") else open
+            with opener(path, "rb") as src:
+                w.entry(f"lib/modules/{m}.ko", stat.S_IFREG | 0o644, src.read())
         w.trailer()
         f.write(b"\0" * ((512 - f.tell() % 512) % 512))
     os.replace(out + ".tmp", out)

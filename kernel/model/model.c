@@ -26,23 +26,35 @@ void model_format_params(uint64_t n, char *buf, unsigned size)
     }
 }
 
+/* The data section rarely starts on a sector boundary (it follows the
+ * metadata, aligned to 32 bytes). Reading from the 4 KiB boundary before it
+ * into a buffer shifted by the same amount makes every read whole sectors,
+ * straight into place: no bounce buffer, one pipelined request stream. */
+#define READ_ALIGN 4096
+
 int model_load_data(struct model *m, struct gguf_reader *r, model_progress_fn progress, void *ctx)
 {
     uint64_t total = m->file.data_size;
-    m->data = kmalloc_aligned(total ? total : 1, 4096);
-    if (!m->data)
+    uint64_t lead = m->file.data_offset % READ_ALIGN;
+    uint64_t start = m->file.data_offset - lead;
+    uint64_t span = (lead + total + READ_ALIGN - 1) / READ_ALIGN * READ_ALIGN;
+    if (start + span > r->size)
+        span = r->size - start;                 /* the source ends mid-block */
+    m->data_alloc = kmalloc_aligned(span ? span : 1, READ_ALIGN);
+    if (!m->data_alloc)
         return -ENOMEM;
-    uint64_t chunk = total / 10 + 1;
+    m->data = m->data_alloc + lead;
+    uint64_t chunk = (span / 10 + READ_ALIGN) / READ_ALIGN * READ_ALIGN;   /* about a tenth */
     if (chunk < CHUNK_MIN)
         chunk = CHUNK_MIN;
-    for (uint64_t done = 0; done < total;) {
-        uint64_t n = total - done < chunk ? total - done : chunk;
-        int rc = r->read(r->ctx, m->file.data_offset + done, m->data + done, n);
+    for (uint64_t done = 0; done < span;) {
+        uint64_t n = span - done < chunk ? span - done : chunk;
+        int rc = r->read(r->ctx, start + done, m->data_alloc + done, n);
         if (rc < 0)
             return rc;
         done += n;
         if (progress)
-            progress(ctx, done, total);
+            progress(ctx, done, span);         /* bytes read, the few lead bytes included */
     }
     return 0;
 }
@@ -52,7 +64,7 @@ void model_free(struct model *m)
     if (m->has_tokenizer)
         tokenizer_free(&m->tok);
     gguf_free(&m->file);
-    kfree(m->data);
+    kfree(m->data_alloc);
     memset(m, 0, sizeof(*m));
 }
 

@@ -11,7 +11,8 @@ struct model {
     struct gguf_file file;
     struct tokenizer tok;
     int has_tokenizer;
-    uint8_t *data;             /* tensor data, data_size bytes, page-aligned */
+    uint8_t *data;             /* tensor data, data_size bytes */
+    uint8_t *data_alloc;       /* the allocation data points into */
     uint64_t params;
 };
 

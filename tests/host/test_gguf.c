@@ -10,6 +10,7 @@
 #include "host_file_reader.h"
 #include "model/ggml_types.h"
 #include "model/gguf.h"
+#include "model/model.h"
 
 static int parse_buf(const struct gbuf *b, struct gguf_file *f, struct gguf_error *err)
 {
@@ -255,6 +256,33 @@ static void test_truncations(void)
     free(b.data);
 }
 
+/* model_load_data reads from the 4 KiB boundary before the data section
+ * into a shifted buffer: the tensor bytes must still be exactly the file's. */
+static void test_load_data(void)
+{
+    struct gbuf b = { 0 };
+    build_valid(&b, 3);
+    /* Put the data section at an offset that is not a multiple of 512 and
+     * give it a recognisable pattern. */
+    size_t data_len = 352, data_at = b.len - data_len;
+    for (size_t i = 0; i < data_len; i++)
+        b.data[data_at + i] = (uint8_t)(i * 7 + 3);
+    CHECK(data_at % 512 != 0);
+    struct mem_source src = { b.data, b.len };
+    struct gguf_reader r;
+    struct model m;
+    struct gguf_error err;
+    memset(&m, 0, sizeof(m));
+    gguf_reader_init(&r, mem_read, &src, b.len, 4096);
+    CHECK_EQ_INT(gguf_parse(&r, &m.file, &err), 0);
+    CHECK_EQ_INT(model_load_data(&m, &r, NULL, NULL), 0);
+    CHECK(memcmp(m.data, b.data + m.file.data_offset, m.file.data_size) == 0);
+    CHECK(model_tensor_data(&m, &m.file.tensors[1]) == m.data + 256);
+    model_free(&m);
+    gguf_reader_free(&r);
+    free(b.data);
+}
+
 static void test_types(void)
 {
     CHECK_EQ_INT(ggml_type_get(2)->type_size, 18);
@@ -297,6 +325,7 @@ int main(int argc, char **argv)
     test_valid();
     test_bad_files();
     test_truncations();
+    test_load_data();
     test_types();
     return check_summary("test_gguf");
 }

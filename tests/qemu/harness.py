@@ -6,6 +6,7 @@ lets a test type commands and wait for output. Every QEMU runs under a
 watchdog and is killed by its own PID (never by name); its whole serial log is
 kept in build/logs/<name>.log.
 """
+import codecs
 import os
 import re
 import subprocess
@@ -107,6 +108,8 @@ class Qemu:
 
     def _read_loop(self):
         fd = self.proc.stdout.fileno()
+        # Incremental: a UTF-8 character split across two reads stays whole.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
             try:
                 data = os.read(fd, 65536)
@@ -118,7 +121,7 @@ class Qemu:
                     self.eof = True
                     self.cond.notify_all()
                     return
-                text = data.decode("utf-8", errors="replace").replace("\r", "")
+                text = decoder.decode(data).replace("\r", "")
                 self.buf += text
                 self.log.write(text)
                 self.log.flush()

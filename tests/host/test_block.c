@@ -17,12 +17,16 @@ struct ram_disk {
     int reads, writes, flushes;
     void *last_read_buf;
     int fail_reads;                      /* inject -EIO */
+    int fail_writes;                     /* inject -EIO on writes */
+    int reads_before_failure;            /* > 0: that many reads succeed, then -EIO */
 };
 
 static int ram_read(block_device_t *dev, uint64_t sector, uint64_t count, void *buf)
 {
     struct ram_disk *rd = dev->driver_data;
     if (rd->fail_reads)
+        return -EIO;
+    if (rd->reads_before_failure && rd->reads >= rd->reads_before_failure)
         return -EIO;
     rd->reads++;
     rd->last_read_buf = buf;
@@ -33,6 +37,8 @@ static int ram_read(block_device_t *dev, uint64_t sector, uint64_t count, void *
 static int ram_write(block_device_t *dev, uint64_t sector, uint64_t count, const void *buf)
 {
     struct ram_disk *rd = dev->driver_data;
+    if (rd->fail_writes)
+        return -EIO;
     rd->writes++;
     if (sector < rd->min_written)
         rd->min_written = sector;
@@ -197,6 +203,33 @@ static void test_fast_path_and_bounds(void)
     CHECK_EQ_INT(block_read_bytes(NULL, 0, 10, out), -EINVAL);
 }
 
+/* A driver error in any part of a byte request (head, middle, tail; read
+ * or write) comes back to the caller and is counted. */
+static void test_error_propagation(void)
+{
+    setup();
+    static uint8_t out[DEV_BYTES];
+    disk.reads = 0;
+    disk.reads_before_failure = 1;                     /* head read works, middle fails */
+    CHECK_EQ_INT(block_read_bytes(&dev, 100, 3 * 512, out), -EIO);
+    disk.reads = 0;
+    disk.reads_before_failure = 2;                     /* head and middle work, tail fails */
+    CHECK_EQ_INT(block_read_bytes(&dev, 100, 3 * 512, out), -EIO);
+    disk.reads = 0;
+    disk.reads_before_failure = 0;
+    uint64_t errors = dev.stats.errors;
+    disk.fail_writes = 1;
+    fill(out, 3 * 512, 9);
+    CHECK_EQ_INT(block_write_bytes(&dev, 512, 2 * 512, out), -EIO);      /* aligned */
+    CHECK_EQ_INT(block_write_bytes(&dev, 700, 10, out), -EIO);           /* RMW of one sector */
+    CHECK_EQ_INT(block_write_bytes(&dev, 700, 3 * 512, out), -EIO);      /* head, middle, tail */
+    CHECK(dev.stats.errors == errors + 3);
+    CHECK(memcmp(disk.data, reference, DEV_BYTES) == 0);                /* nothing changed */
+    disk.fail_writes = 0;
+    CHECK_EQ_INT(block_write_bytes(&dev, 700, 10, out), 0);
+    CHECK(memcmp(disk.data + 700, out, 10) == 0);
+}
+
 /* A 4096-byte-sector device works the same way. */
 static void test_large_sectors(void)
 {
@@ -220,6 +253,7 @@ int main(void)
     test_read_bytes_all_alignments();
     test_write_bytes_all_alignments();
     test_fast_path_and_bounds();
+    test_error_propagation();
     test_large_sectors();
     return check_summary("test_block");
 }

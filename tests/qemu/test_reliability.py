@@ -162,6 +162,33 @@ def queue_sizes(suite):
         session(suite, q, body)
 
 
+def pci_topology(suite):
+    """Disks behind a PCI-to-PCI bridge and on functions 0 and 3 of one
+    multi-function slot: the scan must follow both (issue 3, PCI)."""
+    imgs = [make_pattern_disk(f"pci{i}.img", (i + 1) * MB) for i in range(3)]
+    crcs = [zlib.crc32(open(p, "rb").read()) for p in imgs]
+
+    def body(q):
+        boot = q.output_since_start()
+        suite.check("PCI: the bridge is listed", re.search(r"00:06\.0 1b36:0001 class 06\.04", boot) is not None, boot)
+        suite.check("PCI: the disk behind the bridge is found",
+                    re.search(r"\n  0[1-9a-f]:03\.0 1af4:1001", boot) is not None, boot)
+        suite.check("PCI: functions 0 and 3 of a multi-function slot are found",
+                    "00:07.0 1af4:1001" in boot and "00:07.3 1af4:1001" in boot, boot)
+        out = q.cmd("lspci")
+        suite.check("PCI: lspci lists the same functions",
+                    "00:07.3 1af4:1001" in out and re.search(r"\d+ PCI functions", out) is not None, out)
+        # Discovery order: bus 0 slot 6's bridge leads to the 1 MB disk first.
+        for i, name in enumerate(("vda", "vdb", "vdc")):
+            out = q.cmd(f"blkcrc {name} 0 {(i + 1) * MB}", timeout=60)
+            suite.check(f"PCI: {name} reads its own bytes", f"crc32 0x{crcs[i]:08x}" in out, out)
+    extra = ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x6"]
+    places = ["bus=br1,addr=0x3", "addr=0x7.0x0,multifunction=on", "addr=0x7.0x3"]
+    for i, (img, where) in enumerate(zip(imgs, places)):
+        extra += ["-drive", f"file={img},format=raw,if=none,id=p{i}", "-device", f"virtio-blk-pci,drive=p{i},{where}"]
+    session(suite, Qemu("rel-pci-topology", extra=extra), body)
+
+
 def no_legacy_and_no_disk(suite):
     img = make_pattern_disk("modern.img", 1 * MB)
 
@@ -267,6 +294,7 @@ def main():
     odd_sizes(suite)
     fault_injection(suite)
     queue_sizes(suite)
+    pci_topology(suite)
     no_legacy_and_no_disk(suite)
     timeout(suite)
     integrity(suite)

@@ -2,7 +2,6 @@
 #include "arch/x86_64/io.h"
 #include "core/printk.h"
 #include "lib/errno.h"
-#include "shell/command.h"
 
 #define CONFIG_ADDRESS 0xCF8
 #define CONFIG_DATA    0xCFC
@@ -130,26 +129,4 @@ int pci_device_count(void) { return device_count; }
 const struct pci_device *pci_get(int index)
 {
     return index >= 0 && index < device_count ? &devices[index] : 0;
-}
-
-static int cmd_lspci(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return shell_usage("lspci");
-    for (int i = 0; i < device_count; i++) {
-        pci_print_device(&devices[i]);
-        printk("\n");
-    }
-    printk("%d PCI function%s\n", device_count, device_count == 1 ? "" : "s");
-    return 0;
-}
-
-static const struct shell_command pci_commands[] = {
-    { "lspci", "lspci", "list the PCI functions found at boot", cmd_lspci, 0 },
-};
-
-void pci_commands_register(void)
-{
-    shell_register(pci_commands, 1);
 }

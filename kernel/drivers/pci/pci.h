@@ -43,6 +43,7 @@ const struct pci_device *pci_get(int index);
 const char *pci_class_name(uint8_t class_code);
 /* One line "bb:dd.f vvvv:dddd class cc.ss.pp (name)" without a newline. */
 void pci_print_device(const struct pci_device *d);
+/* Registers lspci (kernel/shell/cmd_pci.c). */
 void pci_commands_register(void);
 
 #endif

@@ -305,7 +305,8 @@ static int vblk_setup(struct virtio_blk *vb)
     vp_set_features(vd, vb->accepted);
 
     uint16_t qsize = vp_queue_size(vd, 0);
-    if (qsize == 0 || (qsize & (qsize - 1))) {
+    /* A request needs a header, a data and a status descriptor. */
+    if (qsize < 3 || (qsize & (qsize - 1))) {
         printk("virtio-blk: queue 0 has unusable size %u\n", qsize);
         return -ENODEV;
     }

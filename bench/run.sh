@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-bash bench/deps.sh
+bash scripts/deps.sh bench
 make -s kernel
 bash bench/linux-guest.sh
 

@@ -10,13 +10,13 @@ declare -A pkg_of=(
     [gcc]=gcc [ld]=binutils [readelf]=binutils [make]=make [od]=coreutils
     [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils
     [python3]=python3 [node]=nodejs [npm]=npm [clang]=clang [gnuplot]=gnuplot-nox
-    [cpio]=cpio [xz]=xz-utils [timeout]=coreutils
+    [cpio]=cpio [xz]=xz-utils [timeout]=coreutils [dpkg-deb]=dpkg [apt-get]=apt
 )
 case $mode in
     build) need=(gcc ld readelf make od) ;;
     run)   need=(gcc ld readelf make od qemu-system-x86_64 qemu-img) ;;
     test)  need=(gcc ld readelf make od qemu-system-x86_64 qemu-img python3 node npm clang timeout) ;;
-    bench) need=(gcc ld readelf make od qemu-system-x86_64 qemu-img python3 gnuplot cpio xz) ;;
+    bench) need=(gcc ld readelf make od qemu-system-x86_64 qemu-img python3 gnuplot xz timeout dpkg-deb apt-get) ;;
     *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
 esac
 
@@ -28,6 +28,10 @@ done
 if [ "$mode" = test ] && ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1 && \
    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
     missing+=(libclang-rt-14-dev)
+fi
+# The benchmark's guest tools are linked with gcc -static: the static C library.
+if [ "$mode" = bench ] && [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ]; then
+    missing+=(libc6-dev)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

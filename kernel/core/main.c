@@ -42,9 +42,9 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     printk("\nEMBODIOS %s (x86_64) booting\n", EMBODIOS_VERSION);
     gdt_init();
     idt_init();
+    acpi_init();                    /* names the HPET and PM timer for time_init */
     time_init();
     memory_init(magic, mbi);
-    acpi_init();
     idt_enable_serial_irq();
 
     pci_init();

@@ -121,7 +121,8 @@ static void print_results(const struct perf_options *o, uint64_t bytes, uint64_t
     else
         printk("\n\u2717 FAIL: Throughput below target (%lu MB/s < %d MB/s)\n", mbps, TARGET_MBPS);
     printk("\nNote: Actual throughput may vary based on:\n");
-    printk("  - TSC frequency: %lu MHz (calibrated against PIT)\n", time_tsc_hz() / 1000000);
+    printk("  - TSC frequency: %lu MHz (calibrated against %s)\n", time_tsc_hz() / 1000000,
+           time_reference_name());
     printk("  - QEMU I/O backend configuration\n");
     printk("  - Host disk performance\n");
     printk("  - Virtualization overhead\n");
@@ -184,7 +185,7 @@ static int cmd_blkperf(int argc, char **argv)
     printk("  Target:      %d MB/s\n", TARGET_MBPS);
     printk("  Request:     %lu KB per request, queue depth %u\n",
            (tunable ? used.request_bytes : bs) / 1024, tunable ? used.queue_depth : 1);
-    printk("  TSC:         %lu MHz (calibrated against PIT)\n", time_tsc_hz() / 1000000);
+    printk("  TSC:         %lu MHz (calibrated against %s)\n", time_tsc_hz() / 1000000, time_reference_name());
     printk("\nStarting %s %s test...\n", o.random ? "random" : "sequential", o.write ? "write" : "read");
 
     uint64_t us = 0;

@@ -105,6 +105,7 @@ static int cmd_uptime(int argc, char **argv)
         return shell_usage("uptime");
     uint64_t us = time_us();
     printk("Uptime: %lu.%06lu s (TSC %lu MHz)\n", us / 1000000, us % 1000000, time_tsc_hz() / 1000000);
+    time_print_calibration();
     return 0;
 }
 

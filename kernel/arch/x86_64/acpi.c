@@ -31,6 +31,16 @@ struct acpi_rsdp {
 #define FADT_PM1A_CNT_BLK  64
 #define FADT_PM1B_CNT_BLK  68
 
+#define FADT_PM_TMR_BLK    76
+#define FADT_PM_TMR_LEN    91
+#define FADT_FLAGS         112
+#define FADT_TMR_VAL_EXT   (1u << 8)      /* the PM timer is 32 bits wide, not 24 */
+
+/* Field offsets in the HPET table. */
+#define HPET_BASE_SPACE    40             /* Generic Address Structure: 0 = memory */
+#define HPET_BASE_ADDRESS  44
+#define HPET_TABLE_LEN     56
+
 #define PM1_SCI_EN   (1u << 0)
 #define PM1_SLP_EN   (1u << 13)
 #define SLP_TYP_SHIFT 10
@@ -41,6 +51,13 @@ static struct {
     uint8_t acpi_enable;
     uint8_t slp_typ_a, slp_typ_b;
 } acpi;
+
+static struct acpi_timers acpi_timer_info;
+
+const struct acpi_timers *acpi_timers(void)
+{
+    return &acpi_timer_info;
+}
 
 static int checksum_ok(const void *p, uint32_t len)
 {
@@ -72,7 +89,8 @@ static const struct acpi_sdt_header *valid_table(uint64_t addr)
     return h;
 }
 
-static const struct acpi_sdt_header *find_fadt(const struct acpi_rsdp *rsdp)
+/* The first valid table with this signature listed by the RSDT or XSDT. */
+static const struct acpi_sdt_header *find_table(const struct acpi_rsdp *rsdp, const char sig[4])
 {
     int wide = rsdp->revision >= 2 && rsdp->xsdt_address;
     const struct acpi_sdt_header *root = valid_table(wide ? rsdp->xsdt_address : rsdp->rsdt_address);
@@ -85,10 +103,36 @@ static const struct acpi_sdt_header *find_fadt(const struct acpi_rsdp *rsdp)
         uint64_t addr = 0;
         memcpy(&addr, entries + i * entry, entry);
         const struct acpi_sdt_header *t = valid_table(addr);
-        if (t && memcmp(t->signature, "FACP", 4) == 0)
+        if (t && memcmp(t->signature, sig, 4) == 0)
             return t;
     }
     return 0;
+}
+
+/* The PM timer's port and width from the FADT (ACPI 6.x, 4.8.3.3), and the
+ * HPET's registers from the HPET table (IA-PC HPET spec 1.0a, 3.2.4). */
+static void parse_timers(const struct acpi_rsdp *rsdp, const struct acpi_sdt_header *fadt)
+{
+    const uint8_t *f = (const uint8_t *)fadt;
+    if (fadt->length >= FADT_FLAGS + 4 && f[FADT_PM_TMR_LEN] == 4) {
+        uint32_t port, flags;
+        memcpy(&port, f + FADT_PM_TMR_BLK, 4);
+        memcpy(&flags, f + FADT_FLAGS, 4);
+        if (port && port <= 0xFFFF) {
+            acpi_timer_info.pm_timer_port = (uint16_t)port;
+            acpi_timer_info.pm_timer_bits = (flags & FADT_TMR_VAL_EXT) ? 32 : 24;
+        }
+    }
+    const struct acpi_sdt_header *hpet = find_table(rsdp, "HPET");
+    if (hpet && hpet->length >= HPET_TABLE_LEN) {
+        const uint8_t *h = (const uint8_t *)hpet;
+        uint64_t base;
+        memcpy(&base, h + HPET_BASE_ADDRESS, 8);
+        /* Only a memory-mapped block below 4 GiB: the boot page tables map
+         * that (and the firmware's MTRRs make it uncached). */
+        if (h[HPET_BASE_SPACE] == 0 && base && base < (4ULL << 30) && !(base & 7))
+            acpi_timer_info.hpet_base = base;
+    }
 }
 
 /* Reads one AML integer constant at p (ZeroOp, OneOp, BytePrefix n). */
@@ -138,11 +182,12 @@ int acpi_init(void)
         printk("acpi: no RSDP found\n");
         return -ENODEV;
     }
-    const struct acpi_sdt_header *fadt = find_fadt(rsdp);
+    const struct acpi_sdt_header *fadt = find_table(rsdp, "FACP");
     if (!fadt || fadt->length < FADT_PM1B_CNT_BLK + 4) {
         printk("acpi: no valid FADT\n");
         return -ENODEV;
     }
+    parse_timers(rsdp, fadt);
     const uint8_t *f = (const uint8_t *)fadt;
     uint32_t dsdt_addr, pm1a, pm1b, smi;
     memcpy(&dsdt_addr, f + FADT_DSDT, 4);

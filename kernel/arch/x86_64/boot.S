@@ -43,6 +43,9 @@ _start:
     cld
     mov %eax, %esi                  /* keep the multiboot magic and info */
     mov %ebx, %edi
+    rdtsc                           /* time zero for uptime (core/time.c) */
+    mov %eax, boot_tsc
+    mov %edx, boot_tsc+4
 
     /* Zero .bss ourselves instead of trusting the loader (it holds the
      * page tables and the stack we are about to use). */
@@ -164,6 +167,12 @@ gdt64_end:
 gdt64_pointer:
     .word gdt64_end - gdt64 - 1
     .long gdt64
+
+    /* In .data, not .bss: written before .bss is cleared. */
+    .align 8
+    .global boot_tsc
+boot_tsc:
+    .quad 0
 
     .section .bss
     .align 4096

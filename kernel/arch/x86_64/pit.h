@@ -1,4 +1,5 @@
-/* The 8254 PIT, used only as a known-frequency reference to calibrate the TSC. */
+/* The 8254 PIT, used only as the last-resort reference to calibrate the TSC
+ * (when ACPI names neither an HPET nor a PM timer). */
 #ifndef EMBODIOS_ARCH_PIT_H
 #define EMBODIOS_ARCH_PIT_H
 
@@ -6,8 +7,10 @@
 
 #define PIT_HZ 1193182u
 
-/* Busy-waits exactly `ticks` PIT ticks (at most 65535) on channel 2 and
- * returns how many TSC cycles that took. */
-uint64_t pit_measure_tsc(uint16_t ticks);
+/* Starts channel 2 counting down through all 65536 values, over and over
+ * (mode 2 with reload 0); its output drives nothing (speaker off). */
+void pit_start_free_running(void);
+/* Ticks counted by channel 2 since it started, modulo 65536: counts up. */
+uint64_t pit_read_ticks(void);
 
 #endif

@@ -1,4 +1,5 @@
 #include "core/tsc_calib.h"
+#include "lib/errno.h"
 
 #define FS_PER_S 1000000000000000ULL
 
@@ -75,7 +76,8 @@ uint64_t calib_expected_ticks(const struct refclock *rc, uint64_t tsc_delta, uin
     if (!tsc_hz || !rc->fs_per_tick)
         return 0;
     /* tsc_delta / tsc_hz seconds, in ticks of fs_per_tick. */
-    return saturate(div128((u128)tsc_delta * FS_PER_S, (u128)tsc_hz * rc->fs_per_tick));
+    u128 d = (u128)tsc_hz * rc->fs_per_tick;
+    return saturate(div128((u128)tsc_delta * FS_PER_S + d / 2, d));
 }
 
 uint64_t calib_hz(const struct refclock *rc, const struct ref_sample *a, const struct ref_sample *b,
@@ -100,4 +102,71 @@ uint64_t calib_error_ppm(const struct ref_sample *a, const struct ref_sample *b,
 uint64_t calib_ref_us(const struct refclock *rc, uint64_t ref_ticks)
 {
     return saturate(div128((u128)ref_ticks * rc->fs_per_tick, 1000000000ULL));
+}
+
+/* Busy-waits `ticks` reference ticks, counting wraps as they pass; returns
+ * the ticks counted. */
+static uint64_t wait_ref_ticks(const struct refclock *rc, uint64_t ticks)
+{
+    uint64_t mask = rc->bits >= 64 ? ~0ULL : (1ULL << rc->bits) - 1;
+    uint64_t last = rc->read(), done = 0;
+    while (done < ticks) {
+        uint64_t now = rc->read();
+        done += (now - last) & mask;
+        last = now;
+    }
+    return done;
+}
+
+/* One window of about `ticks` after *from; fills *to and returns its ticks. */
+static uint64_t window(const struct refclock *rc, uint64_t (*tsc)(void), const struct ref_sample *from,
+                       struct ref_sample *to, uint64_t ticks)
+{
+    uint64_t counted = wait_ref_ticks(rc, ticks);
+    calib_sample(rc, tsc, to);
+    return calib_ref_ticks(rc, from->ref, to->ref, counted);
+}
+
+static uint64_t abs_diff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+int calib_boot(const struct refclock *rc, uint64_t (*tsc)(void), struct calib_result *out)
+{
+    uint64_t window_us = CALIB_WINDOW_US;
+    for (int attempt = 0; attempt < CALIB_ATTEMPTS; attempt++) {
+        uint64_t ticks = saturate(div128((u128)window_us * 1000000000ULL, rc->fs_per_tick));
+        struct ref_sample s0, s1, s2;
+        calib_sample(rc, tsc, &s0);
+        uint64_t t1 = window(rc, tsc, &s0, &s1, ticks);
+        uint64_t t2 = window(rc, tsc, &s1, &s2, ticks);
+        uint64_t hz1 = calib_hz(rc, &s0, &s1, t1), hz2 = calib_hz(rc, &s1, &s2, t2);
+        out->base = s0;
+        out->hz = calib_hz(rc, &s0, &s2, t1 + t2);
+        out->err_ppm = calib_error_ppm(&s0, &s2, t1 + t2);
+        out->window_us = calib_ref_us(rc, t1 + t2);
+        uint64_t agree_ppm = calib_error_ppm(&s0, &s1, t1) + calib_error_ppm(&s1, &s2, t2);
+        int agree = out->hz && agree_ppm < 1000000 && abs_diff(hz1, hz2) <= out->hz / 1000000 * agree_ppm;
+        if (agree && out->err_ppm <= CALIB_MAX_ERR_PPM)
+            return 0;
+        /* Brackets too wide for this window (a slow reference) need a
+         * longer one; a bad window only another try. */
+        if (agree && window_us * 2 <= CALIB_MAX_WINDOW_US)
+            window_us *= 2;
+    }
+    return -ETIMEDOUT;
+}
+
+int calib_long_baseline(const struct refclock *rc, const struct ref_sample *base, const struct ref_sample *now,
+                        uint64_t hz, uint64_t margin_ppm, uint64_t max_err_ppm, struct calib_result *out)
+{
+    if (now->tsc <= base->tsc)
+        return -ETIMEDOUT;
+    uint64_t expect = calib_expected_ticks(rc, now->tsc - base->tsc, hz);
+    if (!calib_span_unambiguous(rc, expect, margin_ppm))
+        return -ERANGE;
+    uint64_t ticks = calib_ref_ticks(rc, base->ref, now->ref, expect);
+    out->base = *base;
+    out->hz = calib_hz(rc, base, now, ticks);
+    out->err_ppm = calib_error_ppm(base, now, ticks);
+    out->window_us = calib_ref_us(rc, ticks);
+    return out->hz && out->err_ppm <= max_err_ppm ? 0 : -ETIMEDOUT;
 }

@@ -61,4 +61,33 @@ uint64_t calib_error_ppm(const struct ref_sample *a, const struct ref_sample *b,
 /* Microseconds spanned by ref_ticks. */
 uint64_t calib_ref_us(const struct refclock *rc, uint64_t ref_ticks);
 
+/* Boot calibration: two back-to-back windows of the reference, starting at
+ * CALIB_WINDOW_US each and lengthened up to CALIB_MAX_WINDOW_US until the
+ * bracket errors stay under CALIB_MAX_ERR_PPM; the two windows must agree
+ * within their error bounds (a wrap of the reference missed while the host
+ * had the vCPU descheduled would make them disagree). */
+#define CALIB_WINDOW_US     5000
+#define CALIB_MAX_WINDOW_US 40000
+#define CALIB_MAX_ERR_PPM   500
+#define CALIB_ATTEMPTS      6
+
+struct calib_result {
+    struct ref_sample base;         /* the first sample: start of the long baseline */
+    uint64_t hz;                    /* TSC frequency */
+    uint64_t err_ppm;               /* its worst-case error */
+    uint64_t window_us;             /* over this much reference time */
+};
+
+/* Returns 0, or -ETIMEDOUT when no attempt met the bounds; *out holds the
+ * last attempt's estimate either way. */
+int calib_boot(const struct refclock *rc, uint64_t (*tsc)(void), struct calib_result *out);
+
+/* The TSC rate over the long baseline from `base` to `now`, given the
+ * current estimate hz (off by at most margin_ppm). Returns 0 with *out
+ * filled; -ERANGE when the span is too long to count the reference's wraps
+ * (start a new baseline at `now`); -ETIMEDOUT when the two brackets leave
+ * more than max_err_ppm of doubt (try again later). */
+int calib_long_baseline(const struct refclock *rc, const struct ref_sample *base, const struct ref_sample *now,
+                        uint64_t hz, uint64_t margin_ppm, uint64_t max_err_ppm, struct calib_result *out);
+
 #endif

@@ -39,36 +39,45 @@ static void set_rate(uint64_t hz, uint64_t now_tsc)
     clk.us_mult = (1000000ULL << 32) / clk.hz;
 }
 
-static void choose_reference(void)
+typedef int (*refclock_probe)(struct refclock *rc);
+
+static int pit_probe(struct refclock *rc)
 {
-    int rc = refclock_hpet(&clk.ref);
-    if (rc == 0)
-        return;
-    if (rc != -ENODEV)
-        printk("time: HPET unusable (%s)\n", error_name(rc));
-    rc = refclock_pm_timer(&clk.ref);
-    if (rc == 0)
-        return;
-    if (rc != -ENODEV)
-        printk("time: ACPI PM timer unusable (%s)\n", error_name(rc));
-    refclock_pit(&clk.ref);
+    refclock_pit(rc);
+    return 0;
 }
 
 void time_init(void)
 {
     /* Under emulation the TSC runs at whatever rate the host's does, so the
-     * frequency is measured, never assumed. */
-    choose_reference();
-    if (calib_boot(&clk.ref, read_tsc, &clk.boot) < 0)
+     * frequency is measured, never assumed: against the best reference the
+     * machine has that keeps ticking. */
+    static const refclock_probe probes[] = { refclock_hpet, refclock_pm_timer, pit_probe };
+    static const char *const names[] = { "HPET", "ACPI PM timer", "PIT" };
+    int rc = -ENODEV;
+    for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+        rc = probes[i](&clk.ref);
+        if (rc == 0)
+            rc = calib_boot(&clk.ref, read_tsc, &clk.boot);
+        if (rc == 0 || rc == -ETIMEDOUT)
+            break;
+        if (rc != -ENODEV)
+            printk("time: %s unusable (%s)\n", names[i], rc == -EIO ? "it stopped counting" : error_name(rc));
+    }
+    if (rc == -ETIMEDOUT)
         printk("time: calibration against %s stayed uncertain (+-%lu ppm)\n", clk.ref.name,
                (unsigned long)clk.boot.err_ppm);
+    else if (rc < 0) {
+        printk("time: no reference clock counts; times shown are meaningless\n");
+        clk.ref.name = 0;
+    }
     /* Time zero is the kernel's first instruction, not this moment. */
-    clk.anchor_tsc = boot_tsc ? boot_tsc : clk.boot.base.tsc;
+    clk.anchor_tsc = boot_tsc ? boot_tsc : rdtsc();
     set_rate(clk.boot.hz, clk.anchor_tsc);
-    clk.refine = REFINE_PENDING;
+    clk.refine = rc < 0 && rc != -ETIMEDOUT ? REFINE_REJECTED : REFINE_PENDING;
     clk.refine_at_tsc = clk.boot.base.tsc + clk.hz / 1000 * REFINE_AFTER_MS;
     printk("TSC: %lu MHz (calibrated against %s)\n", (unsigned long)((clk.hz + 500000) / 1000000),
-           clk.ref.name);
+           time_reference_name());
 }
 
 /* How far off the boot estimate may be when counting the reference's wraps:

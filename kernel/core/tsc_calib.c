@@ -105,24 +105,32 @@ uint64_t calib_ref_us(const struct refclock *rc, uint64_t ref_ticks)
 }
 
 /* Busy-waits `ticks` reference ticks, counting wraps as they pass; returns
- * the ticks counted. */
-static uint64_t wait_ref_ticks(const struct refclock *rc, uint64_t ticks)
+ * the ticks counted, or 0 if the reference stopped (no tick in
+ * CALIB_STALL_CYCLES of the TSC). */
+static uint64_t wait_ref_ticks(const struct refclock *rc, uint64_t (*tsc)(void), uint64_t ticks)
 {
     uint64_t mask = rc->bits >= 64 ? ~0ULL : (1ULL << rc->bits) - 1;
-    uint64_t last = rc->read(), done = 0;
+    uint64_t last = rc->read(), done = 0, last_move = tsc();
     while (done < ticks) {
-        uint64_t now = rc->read();
+        uint64_t now = rc->read(), t = tsc();
+        if (now != last)
+            last_move = t;
+        else if (t - last_move > CALIB_STALL_CYCLES)
+            return 0;
         done += (now - last) & mask;
         last = now;
     }
     return done;
 }
 
-/* One window of about `ticks` after *from; fills *to and returns its ticks. */
+/* One window of about `ticks` after *from; fills *to and returns its ticks
+ * (0: the reference stopped). */
 static uint64_t window(const struct refclock *rc, uint64_t (*tsc)(void), const struct ref_sample *from,
                        struct ref_sample *to, uint64_t ticks)
 {
-    uint64_t counted = wait_ref_ticks(rc, ticks);
+    uint64_t counted = wait_ref_ticks(rc, tsc, ticks);
+    if (!counted)
+        return 0;
     calib_sample(rc, tsc, to);
     return calib_ref_ticks(rc, from->ref, to->ref, counted);
 }
@@ -137,7 +145,11 @@ int calib_boot(const struct refclock *rc, uint64_t (*tsc)(void), struct calib_re
         struct ref_sample s0, s1, s2;
         calib_sample(rc, tsc, &s0);
         uint64_t t1 = window(rc, tsc, &s0, &s1, ticks);
-        uint64_t t2 = window(rc, tsc, &s1, &s2, ticks);
+        uint64_t t2 = t1 ? window(rc, tsc, &s1, &s2, ticks) : 0;
+        if (!t2) {
+            out->hz = 0;
+            return -EIO;
+        }
         uint64_t hz1 = calib_hz(rc, &s0, &s1, t1), hz2 = calib_hz(rc, &s1, &s2, t2);
         out->base = s0;
         out->hz = calib_hz(rc, &s0, &s2, t1 + t2);

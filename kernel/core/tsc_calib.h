@@ -78,8 +78,12 @@ struct calib_result {
     uint64_t window_us;             /* over this much reference time */
 };
 
-/* Returns 0, or -ETIMEDOUT when no attempt met the bounds; *out holds the
- * last attempt's estimate either way. */
+/* A reference that does not tick for this many TSC cycles has stopped
+ * (over a second at any TSC rate up to 4 GHz). */
+#define CALIB_STALL_CYCLES  (1ULL << 32)
+
+/* Returns 0; -ETIMEDOUT when no attempt met the bounds (*out then holds the
+ * last attempt's estimate); -EIO when the reference stopped. */
 int calib_boot(const struct refclock *rc, uint64_t (*tsc)(void), struct calib_result *out);
 
 /* The TSC rate over the long baseline from `base` to `now`, given the

@@ -223,12 +223,32 @@ static void test_long_baseline_wraps(void)
     CHECK_EQ_INT(calib_long_baseline(&rc, &r.base, &wide, r.hz, 1000, 100, &lr), -ETIMEDOUT);
 }
 
+static uint64_t sim_reads_left;
+
+/* The simulated reference, frozen after sim_reads_left reads. */
+static uint64_t sim_ref_stalling(void)
+{
+    static uint64_t frozen;
+    if (sim_reads_left) {
+        sim_reads_left--;
+        frozen = sim_ref();
+        return frozen;
+    }
+    sim_advance();
+    return frozen;
+}
+
 static void test_stuck_reference(void)
 {
-    /* A reference that never moves must not hang calibration forever...
-     * it cannot be simulated without a hang, so check the arithmetic that
-     * guards against a zero span instead. */
-    struct refclock rc = { "stuck", 0, HPET_FS, 32 };
+    /* A reference that stops during calibration ends it with -EIO (the
+     * caller moves on to the next reference) instead of hanging the boot. */
+    struct refclock rc = sim_clock("HPET", HPET_FS, 32);
+    rc.read = sim_ref_stalling;
+    sim_reads_left = 1000;
+    struct calib_result r;
+    CHECK_EQ_INT(calib_boot(&rc, sim_tsc, &r), -EIO);
+    CHECK_EQ_INT(r.hz, 0);
+    /* A zero span gives no rate and unbounded doubt. */
     struct ref_sample a = { 100, 5, 10 }, b = { 200, 5, 10 };
     CHECK_EQ_INT(calib_hz(&rc, &a, &b, calib_ref_ticks(&rc, a.ref, b.ref, 0)), 0);
     CHECK_EQ_INT(calib_error_ppm(&a, &b, 0), UINT64_MAX);

@@ -110,9 +110,11 @@ def uptime_checks(suite, q, label, seconds, host_hz, want_ref):
 
 def time_zero_check(suite, q, boot):
     """Time zero is the first instruction: the kernel's own boot time covers
-    at least what the host saw between the banner and the prompt (the TSC
-    calibration comes after the banner). On a quiet host only: a late serial
-    line would skew the host's side."""
+    at least what the host saw between the banner and the end of the boot,
+    TSC calibration included (it comes after the banner). A clock started
+    after calibration falls short by the whole calibration (30 ms before
+    issue 8). 10 ms of slack for a serial line that reaches the host late;
+    on a quiet host only, where lines are not that late."""
     banner = prompt = None
     for t, line in q.lines:
         if banner is None and "booting" in line:
@@ -125,8 +127,8 @@ def time_zero_check(suite, q, boot):
         return
     host_ms = (prompt - banner) * 1000
     suite.check(f"Boot complete counts from the first instruction ({m.group(1)} ms >= "
-                f"{host_ms:.0f} ms from banner to end of boot on the host, less 3 ms)",
-                int(m.group(1)) >= host_ms - 3, boot)
+                f"{host_ms:.0f} ms from banner to end of boot on the host, less 10 ms)",
+                int(m.group(1)) >= host_ms - 10, boot)
 
 
 def loaded_checks(suite, host):

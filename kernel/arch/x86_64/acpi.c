@@ -128,8 +128,9 @@ static void parse_timers(const struct acpi_rsdp *rsdp, const struct acpi_sdt_hea
         const uint8_t *h = (const uint8_t *)hpet;
         uint64_t base;
         memcpy(&base, h + HPET_BASE_ADDRESS, 8);
-        /* Only a memory-mapped block below 4 GiB: the boot page tables map
-         * that (and the firmware's MTRRs make it uncached). */
+        /* Only a memory-mapped block below 4 GiB, which the boot page
+         * tables map (write-back in the page tables; on real hardware the
+         * firmware's MTRRs make that range uncached). */
         if (h[HPET_BASE_SPACE] == 0 && base && base < (4ULL << 30) && !(base & 7))
             acpi_timer_info.hpet_base = base;
     }

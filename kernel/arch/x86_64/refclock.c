@@ -30,7 +30,7 @@ static uint64_t pm_read(void) { return inl(pm_port) & pm_mask; }
 static int counts(uint64_t (*read)(void))
 {
     uint64_t first = read(), start = rdtsc();
-    while (rdtsc() - start < 50000000) {      /* ~20 ms even at 2.5 GHz */
+    while (rdtsc() - start < 50000000) {      /* 20 ms at 2.5 GHz */
         if (read() != first)
             return 1;
         cpu_relax();

@@ -121,6 +121,10 @@ void time_print_calibration(void)
 {
     unsigned long mhz10 = (unsigned long)((clk.refined.hz + 50000) / 100000);
     unsigned long span10ms = (unsigned long)((clk.refined.window_us + 5000) / 10000);
+    if (!clk.ref.name) {
+        printk("TSC: not calibrated (no reference clock counts)\n");
+        return;
+    }
     switch (clk.refine) {
     case REFINE_DONE:
         printk("TSC: refined to %lu.%lu MHz over %lu.%02lu s (%s)\n", mhz10 / 10, mhz10 % 10,

@@ -12,11 +12,10 @@
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "shell/blk_common.h"
 #include "shell/model_commands.h"
 #include "shell/shell.h"
-
-#define MIB (1024UL * 1024)
 
 void kmain(uint32_t magic, const struct multiboot_info *mbi);
 

@@ -3,13 +3,13 @@
 #include "core/printk.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
 
-#define MIB (1024UL * 1024)
 #define BLKREAD_MAX 65536
 
 block_device_t *blk_device_arg(const char *name)
@@ -168,6 +168,10 @@ static int cmd_blktest(int argc, char **argv)
     block_device_t *d = blk_device_arg(argc == 2 ? argv[1] : NULL);
     if (!d)
         return -ENODEV;
+    if (d->capacity == 0) {
+        printk("blktest: %s is empty (0 sectors); there is nothing to test\n", d->name);
+        return -ERANGE;
+    }
     size_t ss = d->sector_size;
     uint8_t *buf = kmalloc(8 * ss + 3 * ss);
     if (!buf)

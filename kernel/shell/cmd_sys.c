@@ -6,12 +6,11 @@
 #include "core/printk.h"
 #include "core/time.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/command.h"
 #include "shell/shell.h"
-
-#define MIB (1024UL * 1024)
 
 static int cmd_version(int argc, char **argv)
 {

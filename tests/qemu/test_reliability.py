@@ -288,6 +288,31 @@ def error_sector(suite):
     session(suite, Qemu("rel-blkdebug-sector", drives=[drive], timeout=120), body)
 
 
+def small_defects(suite):
+    """Issue 8, section 7: blktest on a 0-byte disk, blkstress stopped by
+    Ctrl-C reports what it did."""
+    empty = path("empty.img")
+    open(empty, "wb").close()
+    img = make_pattern_disk("stress.img", 8 * MB)
+
+    def body(q):
+        out = q.cmd("blktest vda")
+        suite.check("0-byte disk: blktest says the disk is empty",
+                    "vda is empty" in out and "Read 0 sectors" not in out and "Test" not in out, out)
+        out = q.cmd("blkstress vda 10 0")
+        suite.check("0-byte disk: blkstress says the disk is empty", "vda is empty" in out, out)
+        q.send("blkstress vdb 1000000 0 5\r")
+        time.sleep(3)
+        q.send("\x03")
+        out = q.expect(r"EMBODIOS> ", timeout=60)
+        m = re.search(r"stopped after (\d+) of 1000000 reads and 0 of 0 writes", out)
+        m2 = re.search(r"seed 5: (\d+) reads, 0 mismatches; 0 writes", out)
+        suite.check("blkstress after Ctrl-C reports the reads done, not asked",
+                    m and m2 and m.group(1) == m2.group(1) and 0 < int(m.group(1)) < 1000000, out)
+    session(suite, Qemu("rel-small-defects", drives=[f"file={empty},format=raw,if=virtio",
+                                                      f"file={img},format=raw,if=virtio"]), body)
+
+
 # --- data integrity: replay the kernel's blkstress sequence on the host ---
 M64 = (1 << 64) - 1
 
@@ -342,7 +367,7 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     suite = Suite("reliability")
     tests = [two_disks, read_only, odd_sizes, fault_injection, queue_sizes, pci_topology,
-             no_legacy_and_no_disk, error_sector, slow_disk, dead_disk, integrity]
+             no_legacy_and_no_disk, small_defects, error_sector, slow_disk, dead_disk, integrity]
     only = sys.argv[1:]          # e.g. `test_reliability.py slow_disk dead_disk`
     for t in tests:
         if not only or t.__name__ in only:

@@ -3,12 +3,13 @@
 #include "core/pmm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "lib/units.h"
 
 #define PTE_PRESENT 0x1ULL
 #define PTE_WRITE   0x2ULL
 #define PTE_LARGE   0x80ULL
 #define HUGE_2M     (2ULL << 20)
-#define GIB         (1ULL << 30)
+
 
 extern uint64_t boot_pdpt[512];   /* boot.S: covers the first 512 GiB */
 

@@ -2,7 +2,6 @@
 #ifndef EMBODIOS_LIB_UNITS_H
 #define EMBODIOS_LIB_UNITS_H
 
-#define KIB (1024UL)
 #define MIB (1024UL * 1024)
 #define GIB (1024UL * 1024 * 1024)
 

@@ -87,8 +87,8 @@ static void hexdump_line(uint64_t offset, const uint8_t *p, size_t n)
 static int cmd_blkread(int argc, char **argv)
 {
     unsigned long long offset, len;
-    if (argc != 4 || arg_to_u64(argv[2], 0, ~0ULL, &offset) < 0 ||
-        arg_to_u64(argv[3], 1, BLKREAD_MAX, &len) < 0)
+    if (argc != 4 || arg_u64_checked("blkread", "<offset>", argv[2], 0, ~0ULL, &offset) < 0 ||
+        arg_u64_checked("blkread", "<len>", argv[3], 1, BLKREAD_MAX, &len) < 0)
         return shell_usage("blkread");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)

@@ -20,7 +20,8 @@
 static int cmd_blkcrc(int argc, char **argv)
 {
     unsigned long long offset, len;
-    if (argc != 4 || arg_to_u64(argv[2], 0, ~0ULL, &offset) < 0 || arg_to_u64(argv[3], 0, ~0ULL, &len) < 0)
+    if (argc != 4 || arg_u64_checked("blkcrc", "<offset>", argv[2], 0, ~0ULL, &offset) < 0 ||
+        arg_u64_checked("blkcrc", "<len>", argv[3], 0, ~0ULL, &len) < 0)
         return shell_usage("blkcrc");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)
@@ -116,8 +117,9 @@ static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uin
 static int cmd_blkstress(int argc, char **argv)
 {
     unsigned long long reads, writes, seed = 1;
-    if (argc < 4 || argc > 5 || arg_to_u64(argv[2], 0, 10000000, &reads) < 0 ||
-        arg_to_u64(argv[3], 0, 10000000, &writes) < 0 || (argc == 5 && arg_to_u64(argv[4], 1, ~0ULL, &seed) < 0))
+    if (argc < 4 || argc > 5 || arg_u64_checked("blkstress", "<reads>", argv[2], 0, 10000000, &reads) < 0 ||
+        arg_u64_checked("blkstress", "<writes>", argv[3], 0, 10000000, &writes) < 0 ||
+        (argc == 5 && arg_u64_checked("blkstress", "[seed]", argv[4], 1, ~0ULL, &seed) < 0))
         return shell_usage("blkstress");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)

@@ -63,7 +63,7 @@ static int memtest_chunk(uint64_t *p, uint64_t words)
 static int cmd_memtest(int argc, char **argv)
 {
     unsigned long long mb;
-    if (argc != 2 || arg_to_u64(argv[1], 1, 1ULL << 20, &mb) < 0)
+    if (argc != 2 || arg_u64_checked("memtest", "<MB>", argv[1], 1, 1ULL << 20, &mb) < 0)
         return shell_usage("memtest");
     static uint64_t *chunks[MEMTEST_MAX_CHUNKS];
     uint64_t want = mb * MIB, done = 0, highest = 0;

@@ -301,6 +301,13 @@ def small_defects(suite):
                     "vda is empty" in out and "Read 0 sectors" not in out and "Test" not in out, out)
         out = q.cmd("blkstress vda 10 0")
         suite.check("0-byte disk: blkstress says the disk is empty", "vda is empty" in out, out)
+        for cmd, expect in (("blkread vdb 0 70000", "blkread: <len> '70000' is not in 1..65536"),
+                            ("blkread vdb x 1", "blkread: <offset> 'x' is not a number from 0 up"),
+                            ("blkstress vdb 20000000 0", "blkstress: <reads> '20000000' is not in 0..10000000"),
+                            ("blkcrc vdb 0 -1", "blkcrc: <len> '-1' is not a number from 0 up"),
+                            ("memtest 0", "memtest: <MB> '0' is not in 1..1048576")):
+            out = q.cmd(cmd)
+            suite.check(f"usage error names the argument and its range: {cmd}", expect in out and "Usage:" in out, out)
         q.send("blkstress vdb 1000000 0 5\r")
         time.sleep(3)
         q.send("\x03")

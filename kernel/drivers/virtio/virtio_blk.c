@@ -196,7 +196,7 @@ static int vblk_reap(struct virtio_blk *vb, struct vblk_xfer *x)
         x->in_flight--;
         got++;
         int err = status_to_error(r->status);
-        if (err && !x->first_error) {
+        if (err && !x->first_error && r->type != VIRTIO_BLK_T_GET_ID) {
             char what[64];
             x->first_error = err;
             describe_request(vb, r, what, sizeof(what));
@@ -226,7 +226,7 @@ static int vblk_probe_id(struct virtio_blk *vb)
             return -ETIMEDOUT;
         cpu_relax();
     }
-    return 0;   /* an error status still proves the device answers */
+    return 0;   /* an error status (UNSUPP) still proves the device answers */
 }
 
 /* Reset and initialise again (virtio 1.x, 3.1.1), keeping what was
@@ -285,14 +285,16 @@ static void take_back(struct vblk_xfer *x, struct vblk_span p)
 static int vblk_recover(struct virtio_blk *vb, struct vblk_xfer *x)
 {
     char what[64] = "request";
-    int first = 1;
+    struct vblk_request *lowest = NULL;          /* named in the message: the first sectors stuck */
+    for (int i = 0; i < VBLK_SLOTS; i++)
+        if (vb->reqs[i].busy && (!lowest || vb->reqs[i].sector < lowest->sector))
+            lowest = &vb->reqs[i];
+    if (lowest)
+        describe_request(vb, lowest, what, sizeof(what));
     for (int i = 0; i < VBLK_SLOTS; i++) {
         struct vblk_request *r = &vb->reqs[i];
         if (!r->busy)
             continue;
-        if (first)
-            describe_request(vb, r, what, sizeof(what));
-        first = 0;
         r->busy = 0;
         if (r->type == VIRTIO_BLK_T_FLUSH)
             x->flush_pending = 1;

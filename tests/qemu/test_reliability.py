@@ -250,10 +250,11 @@ def dead_disk(suite):
 
     def body(q):
         t0 = time.monotonic()
-        out = q.cmd(f"blkcrc vda 0 {MB}", timeout=240)
+        out = q.cmd(f"blkcrc vda 0 {MB}", timeout=330)
         took = time.monotonic() - t0
+        # 6 timeouts of 10 s at least; more when other QEMUs load the host.
         suite.check(f"dead disk: the read fails after the resets ({took:.0f} s)",
-                    "did not come back" in out and "timed out" in out and 50 < took < 150, out)
+                    "did not come back" in out and "timed out" in out and 55 < took < 320, out)
         suite.check("dead disk: the give-up is reported once", out.count("disk disabled") == 1
                     and "queue 0 broken" not in out, out)
         t0 = time.monotonic()
@@ -264,7 +265,7 @@ def dead_disk(suite):
         suite.check("dead disk: blkinfo shows it DISABLED", "DISABLED" in out, out)
         suite.check("dead disk: shell keeps working", q.cmd("echo alive").strip() == "alive")
     drive = f"file={img},format=raw,if=virtio,throttling.bps-total=1"
-    session(suite, Qemu("rel-dead-disk", drives=[drive], timeout=400), body)
+    session(suite, Qemu("rel-dead-disk", drives=[drive], timeout=450), body)
 
 
 def error_sector(suite):

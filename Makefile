@@ -51,9 +51,19 @@ $(BUILD)/obj/%.o: %.S Makefile
 	@$(if $(Q),echo "  AS    $<")
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
 
-$(KERNEL): $(KERNEL_OBJS) linker.ld
-	@$(if $(Q),echo "  LD    $@")
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+# Two-pass link for the kernel's own symbol table (scripts/gen-ksyms.sh):
+# link with an empty table, turn that ELF's text symbols into a table,
+# link again with it, and check that no text symbol moved.
+KSYMS := NM=$(CROSS)nm bash scripts/gen-ksyms.sh
+$(KERNEL): $(KERNEL_OBJS) linker.ld scripts/gen-ksyms.sh
+	@$(if $(Q),echo "  LD    $@ (two passes, symbol table)")
+	$(Q)$(KSYMS) --empty > $(BUILD)/ksyms0.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/embodios.pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms0.o
+	$(Q)$(KSYMS) $(BUILD)/embodios.pass1.elf > $(BUILD)/ksyms.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	$(Q)$(KSYMS) --check $(BUILD)/embodios.pass1.elf $@
 	$(Q)bash scripts/check-multiboot.sh $@
 
 -include $(KERNEL_OBJS:.o=.d)

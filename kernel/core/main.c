@@ -12,11 +12,10 @@
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "shell/blk_common.h"
 #include "shell/model_commands.h"
 #include "shell/shell.h"
-
-#define MIB (1024UL * 1024)
 
 void kmain(uint32_t magic, const struct multiboot_info *mbi);
 
@@ -36,6 +35,17 @@ static void memory_init(uint32_t magic, const struct multiboot_info *mbi)
            st.usable_bytes / MIB, st.free_bytes / MIB, ram_end);
 }
 
+/* After acpi_init: it reads the BIOS data area in page 0. */
+static void protect_kernel(void)
+{
+    int rc = paging_protect_kernel();
+    if (rc < 0)
+        printk("paging: kernel not protected (%s)\n", error_name(rc));
+    else
+        printk("paging: page 0 and the stack guard unmapped, text read-only%s\n",
+               rc ? ", data no-execute (NX)" : "; no NX on this CPU");
+}
+
 void kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
     serial_init();
@@ -45,6 +55,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     acpi_init();                    /* names the HPET and PM timer for time_init */
     time_init();
     memory_init(magic, mbi);
+    protect_kernel();
     idt_enable_serial_irq();
 
     pci_init();

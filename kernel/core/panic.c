@@ -1,12 +1,25 @@
 #include "core/panic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "core/ksyms.h"
 #include "core/printk.h"
 
 extern char __kernel_start[], __kernel_end[], boot_stack_top[];
 
+/* Prints "  func+0x1c" for a code address (nothing outside the text). */
+static void print_symbol(uint64_t lookup, uint64_t shown_offset_adjust)
+{
+    uint64_t off;
+    const char *name = ksym_lookup(lookup, &off);
+    if (name)
+        printk("  %s+0x%lx", name, off + shown_offset_adjust);
+}
+
 /* Walks the saved-RBP chain (the kernel keeps frame pointers). Stops at a
- * zero or implausible frame pointer so a corrupt stack cannot fault again. */
+ * zero or implausible frame pointer so a corrupt stack cannot fault again.
+ * A return address is looked up as ret - 1, inside the call: when a call
+ * (to a noreturn function, say) ends its function, ret is already the
+ * first byte of the next one. The offset printed is still ret's. */
 static void print_backtrace(uint64_t rbp)
 {
     printk("  backtrace:\n");
@@ -18,7 +31,9 @@ static void print_backtrace(uint64_t rbp)
         uint64_t ret = frame[1];
         if (!ret)
             break;
-        printk("    #%d 0x%016lx\n", depth, ret);
+        printk("    #%d 0x%016lx", depth, ret);
+        print_symbol(ret - 1, 1);
+        printk("\n");
         rbp = frame[0];
     }
 }
@@ -31,7 +46,9 @@ void panic_dump_frame(const struct interrupt_frame *f)
     printk("  RSI=0x%016lx RDI=0x%016lx RBP=0x%016lx\n", f->rsi, f->rdi, f->rbp);
     printk("  R8 =0x%016lx R9 =0x%016lx R10=0x%016lx R11=0x%016lx\n", f->r8, f->r9, f->r10, f->r11);
     printk("  R12=0x%016lx R13=0x%016lx R14=0x%016lx R15=0x%016lx\n", f->r12, f->r13, f->r14, f->r15);
-    printk("  0x%016lx <- faulting instruction\n", f->rip);
+    printk("  0x%016lx", f->rip);
+    print_symbol(f->rip, 0);
+    printk(" <- faulting instruction\n");
     print_backtrace(f->rbp);
 }
 

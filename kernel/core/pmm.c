@@ -247,11 +247,3 @@ void pmm_get_stats(struct pmm_stats *st)
     st->free_bytes = free_pages * PAGE_SIZE;
     st->largest_free_run = best * PAGE_SIZE;
 }
-
-int pmm_region_count(void) { return region_count; }
-
-void pmm_region(int index, uint64_t *base, uint64_t *len)
-{
-    *base = regions[index].base;
-    *len = regions[index].end - regions[index].base;
-}

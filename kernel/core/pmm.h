@@ -28,8 +28,5 @@ struct pmm_stats {
     uint64_t largest_free_run; /* bytes */
 };
 void pmm_get_stats(struct pmm_stats *st);
-/* Iterates the available-RAM regions of the memory map. */
-int pmm_region_count(void);
-void pmm_region(int index, uint64_t *base, uint64_t *len);
 
 #endif

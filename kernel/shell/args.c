@@ -1,5 +1,6 @@
 #include "shell/args.h"
 #include "lib/errno.h"
+#include "core/printk.h"
 #include "lib/format.h"
 
 int split_args(char *line, char **argv, int max_args)
@@ -45,4 +46,15 @@ int arg_to_u64(const char *s, unsigned long long min, unsigned long long max, un
         return -ERANGE;
     *out = v;
     return 0;
+}
+
+int arg_u64_checked(const char *cmd, const char *name, const char *s, unsigned long long min,
+                    unsigned long long max, unsigned long long *out)
+{
+    int rc = arg_to_u64(s, min, max, out);
+    if (rc < 0 && max == ~0ULL)
+        printk("%s: %s '%s' is not a number from %llu up\n", cmd, name, s, min);
+    else if (rc < 0)
+        printk("%s: %s '%s' is not in %llu..%llu\n", cmd, name, s, min, max);
+    return rc;
 }

@@ -11,4 +11,9 @@ int split_args(char *line, char **argv, int max_args);
  * [min, max]. Returns 0 or -EINVAL / -ERANGE. */
 int arg_to_u64(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 
+/* arg_to_u64 for a command's named argument; on failure prints which one is
+ * wrong and its range, e.g. "blkread: <len> '70000' is not in 1..65536". */
+int arg_u64_checked(const char *cmd, const char *name, const char *s, unsigned long long min,
+                    unsigned long long max, unsigned long long *out);
+
 #endif

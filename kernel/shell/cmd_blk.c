@@ -3,13 +3,13 @@
 #include "core/printk.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
 
-#define MIB (1024UL * 1024)
 #define BLKREAD_MAX 65536
 
 block_device_t *blk_device_arg(const char *name)
@@ -87,8 +87,8 @@ static void hexdump_line(uint64_t offset, const uint8_t *p, size_t n)
 static int cmd_blkread(int argc, char **argv)
 {
     unsigned long long offset, len;
-    if (argc != 4 || arg_to_u64(argv[2], 0, ~0ULL, &offset) < 0 ||
-        arg_to_u64(argv[3], 1, BLKREAD_MAX, &len) < 0)
+    if (argc != 4 || arg_u64_checked("blkread", "<offset>", argv[2], 0, ~0ULL, &offset) < 0 ||
+        arg_u64_checked("blkread", "<len>", argv[3], 1, BLKREAD_MAX, &len) < 0)
         return shell_usage("blkread");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)
@@ -168,6 +168,10 @@ static int cmd_blktest(int argc, char **argv)
     block_device_t *d = blk_device_arg(argc == 2 ? argv[1] : NULL);
     if (!d)
         return -ENODEV;
+    if (d->capacity == 0) {
+        printk("blktest: %s is empty (0 sectors); there is nothing to test\n", d->name);
+        return -ERANGE;
+    }
     size_t ss = d->sector_size;
     uint8_t *buf = kmalloc(8 * ss + 3 * ss);
     if (!buf)

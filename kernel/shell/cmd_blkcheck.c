@@ -6,6 +6,7 @@
 #include "core/time.h"
 #include "lib/crc32.h"
 #include "lib/errno.h"
+#include "lib/random.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
@@ -19,7 +20,8 @@
 static int cmd_blkcrc(int argc, char **argv)
 {
     unsigned long long offset, len;
-    if (argc != 4 || arg_to_u64(argv[2], 0, ~0ULL, &offset) < 0 || arg_to_u64(argv[3], 0, ~0ULL, &len) < 0)
+    if (argc != 4 || arg_u64_checked("blkcrc", "<offset>", argv[2], 0, ~0ULL, &offset) < 0 ||
+        arg_u64_checked("blkcrc", "<len>", argv[3], 0, ~0ULL, &len) < 0)
         return shell_usage("blkcrc");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)
@@ -54,28 +56,20 @@ static uint8_t pattern_byte(uint64_t offset)
     return (uint8_t)((offset & ~7ULL) >> (8 * (offset & 7)));
 }
 
-/* xorshift64*: the host replays the same sequence from the seed. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void next_range(uint64_t *state, uint64_t size, uint64_t *off, uint64_t *len)
 {
-    uint64_t r = next_random(state);
+    uint64_t r = random_next(state);
     uint64_t max = (r & 1) ? STRESS_SMALL_MAX : STRESS_LARGE_MAX;
     *len = 1 + (r >> 1) % max;
     if (*len > size)
         *len = size;
-    *off = next_random(state) % (size - *len + 1);
+    *off = random_next(state) % (size - *len + 1);
 }
 
-static int stress_reads(block_device_t *d, uint64_t *state, uint64_t count, uint8_t *buf, uint64_t *bad)
+/* Each loop counts in *done what it finished, so a stop (Ctrl-C, an error)
+ * reports what was really checked. */
+static int stress_reads(block_device_t *d, uint64_t *state, uint64_t count, uint8_t *buf, uint64_t *bad,
+                        uint64_t *done)
 {
     for (uint64_t i = 0; i < count; i++) {
         uint64_t off, len;
@@ -91,6 +85,7 @@ static int stress_reads(block_device_t *d, uint64_t *state, uint64_t count, uint
                 (*bad)++;
                 break;
             }
+        (*done)++;
         if ((i & 255) == 255 && shell_poll_interrupt())
             return -ECANCELED;
     }
@@ -98,7 +93,7 @@ static int stress_reads(block_device_t *d, uint64_t *state, uint64_t count, uint
 }
 
 static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uint8_t *buf, uint8_t *check,
-                         uint64_t *bad)
+                         uint64_t *bad, uint64_t *done)
 {
     for (uint64_t i = 0; i < count; i++) {
         uint64_t off, len;
@@ -112,6 +107,7 @@ static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uin
             return rc;
         if (memcmp(buf, check, len) != 0)
             (*bad)++;
+        (*done)++;
         if ((i & 63) == 63 && shell_poll_interrupt())
             return -ECANCELED;
     }
@@ -121,8 +117,9 @@ static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uin
 static int cmd_blkstress(int argc, char **argv)
 {
     unsigned long long reads, writes, seed = 1;
-    if (argc < 4 || argc > 5 || arg_to_u64(argv[2], 0, 10000000, &reads) < 0 ||
-        arg_to_u64(argv[3], 0, 10000000, &writes) < 0 || (argc == 5 && arg_to_u64(argv[4], 1, ~0ULL, &seed) < 0))
+    if (argc < 4 || argc > 5 || arg_u64_checked("blkstress", "<reads>", argv[2], 0, 10000000, &reads) < 0 ||
+        arg_u64_checked("blkstress", "<writes>", argv[3], 0, 10000000, &writes) < 0 ||
+        (argc == 5 && arg_u64_checked("blkstress", "[seed]", argv[4], 1, ~0ULL, &seed) < 0))
         return shell_usage("blkstress");
     block_device_t *d = blk_device_arg(argv[1]);
     if (!d)
@@ -131,17 +128,22 @@ static int cmd_blkstress(int argc, char **argv)
         printk("blkstress: %s is read-only; no writes\n", d->name);
         return -EROFS;
     }
+    if (block_size_bytes(d) == 0) {
+        printk("blkstress: %s is empty (0 bytes); there is nothing to test\n", d->name);
+        return -ERANGE;
+    }
     uint8_t *buf = kmalloc(2 * STRESS_LARGE_MAX);
     if (!buf)
         return -ENOMEM;
-    uint64_t state = seed, bad_reads = 0, bad_writes = 0, t0 = time_us();
-    int rc = stress_reads(d, &state, reads, buf, &bad_reads);
+    uint64_t state = seed, bad_reads = 0, bad_writes = 0, reads_done = 0, writes_done = 0, t0 = time_us();
+    int rc = stress_reads(d, &state, reads, buf, &bad_reads, &reads_done);
     if (rc == 0)
-        rc = stress_writes(d, &state, writes, buf, buf + STRESS_LARGE_MAX, &bad_writes);
+        rc = stress_writes(d, &state, writes, buf, buf + STRESS_LARGE_MAX, &bad_writes, &writes_done);
     if (rc < 0)
-        printk("blkstress: stopped: %s\n", error_text(rc));
-    printk("blkstress: %s seed %llu: %llu reads, %lu mismatches; %llu writes, %lu read-back mismatches (%lu ms)\n",
-           d->name, seed, reads, bad_reads, writes, bad_writes, (time_us() - t0) / 1000);
+        printk("blkstress: stopped after %lu of %llu reads and %lu of %llu writes: %s\n", reads_done, reads,
+               writes_done, writes, error_text(rc));
+    printk("blkstress: %s seed %llu: %lu reads, %lu mismatches; %lu writes, %lu read-back mismatches (%lu ms)\n",
+           d->name, seed, reads_done, bad_reads, writes_done, bad_writes, (time_us() - t0) / 1000);
     kfree(buf);
     return rc ? rc : (bad_reads || bad_writes) ? -EIO : 0;
 }

@@ -6,12 +6,11 @@
 #include "core/printk.h"
 #include "core/time.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "lib/string.h"
 #include "shell/args.h"
 #include "shell/command.h"
 #include "shell/shell.h"
-
-#define MIB (1024UL * 1024)
 
 static int cmd_version(int argc, char **argv)
 {
@@ -64,7 +63,7 @@ static int memtest_chunk(uint64_t *p, uint64_t words)
 static int cmd_memtest(int argc, char **argv)
 {
     unsigned long long mb;
-    if (argc != 2 || arg_to_u64(argv[1], 1, 1ULL << 20, &mb) < 0)
+    if (argc != 2 || arg_u64_checked("memtest", "<MB>", argv[1], 1, 1ULL << 20, &mb) < 0)
         return shell_usage("memtest");
     static uint64_t *chunks[MEMTEST_MAX_CHUNKS];
     uint64_t want = mb * MIB, done = 0, highest = 0;
@@ -138,6 +137,28 @@ static int cmd_reboot(int argc, char **argv)
 }
 
 /* Deliberate faults, so tests can prove every handler reports and halts. */
+__attribute__((noreturn)) void fault_noreturn_tail(void);   /* arch/x86_64/fault_tail.S */
+__attribute__((noreturn, noinline)) void fault_tail_panic(void);
+void fault_tail_panic(void)
+{
+    panic("test panic from a call that ends its function");
+}
+
+/* Recurses until the boot stack overflows into its guard page (the limit
+ * only exists to keep the compiler from calling it infinite). */
+__attribute__((noinline)) static uint64_t fault_recurse(volatile uint8_t *prev, uint64_t depth)
+{
+    volatile uint8_t frame[1024];
+    frame[0] = (uint8_t)depth;
+    frame[1023] = prev ? prev[0] : 0;
+    if (depth > (1u << 30))
+        return frame[0];
+    return fault_recurse(frame, depth + 1) + frame[1023];
+}
+
+/* `ret` in a data page: must not run with NX. */
+static uint8_t fault_data_code[16] = { 0xC3 };
+
 static int cmd_fault(int argc, char **argv)
 {
     if (argc != 2)
@@ -161,6 +182,21 @@ static int cmd_fault(int argc, char **argv)
         __asm__ volatile("int3");
     } else if (strcmp(kind, "panic") == 0) {
         panic("test panic requested from the shell");
+    } else if (strcmp(kind, "tail") == 0) {
+        fault_noreturn_tail();
+    } else if (strcmp(kind, "null") == 0) {
+        printk("Triggering a NULL pointer read...\n");
+        volatile uint64_t *p = NULL;
+        (void)*(volatile uint64_t *)((uintptr_t)p + 8);
+    } else if (strcmp(kind, "stack") == 0) {
+        printk("Triggering a stack overflow (unbounded recursion)...\n");
+        (void)fault_recurse(NULL, 0);
+    } else if (strcmp(kind, "nx") == 0) {
+        printk("Triggering an instruction fetch from a data page...\n");
+        ((void (*)(void))(uintptr_t)fault_data_code)();
+    } else if (strcmp(kind, "ro") == 0) {
+        printk("Triggering a write to kernel text...\n");
+        *(volatile uint8_t *)(uintptr_t)cmd_version = 0xC3;
     } else {
         return shell_usage("fault");
     }
@@ -176,7 +212,8 @@ static const struct shell_command sys_commands[] = {
     { "echo", "echo [text...]", "print the arguments", cmd_echo, 0 },
     { "poweroff", "poweroff", "power off the machine (ACPI S5; QEMU exits)", cmd_poweroff, 0 },
     { "reboot", "reboot", "reset the machine", cmd_reboot, 0 },
-    { "fault", "fault pf|ud|de|gp|bp|panic", "trigger a CPU exception or panic (testing the handlers)", cmd_fault, 0 },
+    { "fault", "fault pf|ud|de|gp|bp|panic|tail|null|stack|nx|ro",
+      "trigger a CPU exception or panic (testing the handlers)", cmd_fault, 0 },
 };
 
 void sys_commands_register(void)

@@ -1,6 +1,7 @@
 #include "shell/line_editor.h"
 #include "lib/string.h"
 
+#define TAB    0x09
 #define CTRL_C 0x03
 #define CTRL_U 0x15
 #define BS     0x08
@@ -114,10 +115,99 @@ static int feed_escape(struct line_editor *le, unsigned char c)
     return 1;
 }
 
+void line_editor_set_completion(struct line_editor *le, line_complete_fn fn, const char *prompt)
+{
+    le->complete = fn;
+    le->prompt = prompt;
+}
+
+size_t line_editor_long_bytes(const struct line_editor *le) { return le->long_bytes; }
+size_t line_editor_long_chars(const struct line_editor *le) { return le->long_chars; }
+
+/* Bytes in the UTF-8 sequence a lead byte starts (1 for ASCII and for
+ * bytes that cannot start one: those are kept as single bytes). */
+static size_t utf8_length(unsigned char lead)
+{
+    if (lead >= 0xC2 && lead <= 0xDF)
+        return 2;
+    if (lead >= 0xE0 && lead <= 0xEF)
+        return 3;
+    if (lead >= 0xF0 && lead <= 0xF4)
+        return 4;
+    return 1;
+}
+
+/* Stores and echoes one byte; a byte that starts a character which cannot
+ * fit whole turns the line into an overlong one instead. */
+static void insert_byte(struct line_editor *le, unsigned char c)
+{
+    if (le->overflow) {
+        le->extra_bytes++;
+        le->extra_chars += (c & 0xC0) != 0x80;
+        return;
+    }
+    size_t need = (c & 0xC0) == 0x80 ? 1 : utf8_length(c);
+    if (le->len + need >= LINE_EDITOR_MAX) {
+        le->overflow = 1;                  /* reject the whole line at its end */
+        le->extra_bytes = 1;
+        le->extra_chars = (c & 0xC0) != 0x80;
+        return;
+    }
+    le->buf[le->len++] = (char)c;
+    echo(le, (const char *)&c, 1);
+}
+
+static void insert_text(struct line_editor *le, const char *s)
+{
+    for (; *s; s++)
+        insert_byte(le, (unsigned char)*s);
+}
+
+/* Tab: in the first word, complete it (or list the choices when they
+ * share nothing more); elsewhere a space, which separates arguments as a
+ * tab would, without a tab's trouble on the screen and with Backspace. */
+static void tab(struct line_editor *le)
+{
+    if (le->overflow)
+        return;
+    size_t start = 0;
+    int first_word = 1;
+    while (start < le->len && le->buf[start] == ' ')
+        start++;
+    for (size_t i = start; i < le->len; i++)
+        if (le->buf[i] == ' ')
+            first_word = 0;
+    if (!le->complete || !first_word || start == le->len) {
+        insert_byte(le, ' ');
+        return;
+    }
+    char add[LINE_EDITOR_MAX];
+    add[0] = 0;
+    int matches = le->complete(le->buf + start, le->len - start, add, sizeof(add), 0, le->echo_ctx);
+    if (add[0])
+        insert_text(le, add);
+    if (matches == 1) {
+        insert_byte(le, ' ');
+    } else if (matches > 1 && !add[0]) {
+        echo(le, "\n", 1);
+        le->complete(le->buf + start, le->len - start, add, sizeof(add), 1, le->echo_ctx);
+        if (le->prompt)
+            echo(le, le->prompt, strlen(le->prompt));
+        echo(le, le->buf, le->len);
+    }
+}
+
 static enum line_event finish_line(struct line_editor *le)
 {
     echo(le, "\n", 1);
     enum line_event ev = le->overflow ? LINE_TOO_LONG : LINE_READY;
+    if (le->overflow) {
+        size_t chars = 0;
+        for (size_t i = 0; i < le->len; i++)
+            chars += ((unsigned char)le->buf[i] & 0xC0) != 0x80;
+        le->long_bytes = le->len + le->extra_bytes;
+        le->long_chars = chars + le->extra_chars;
+    }
     le->buf[le->len] = 0;
     if (ev == LINE_READY)
         history_add(le, le->buf);
@@ -142,6 +232,9 @@ enum line_event line_editor_feed(struct line_editor *le, unsigned char c)
         return finish_line(le);
     case '\n':
         return after_cr ? LINE_NONE : finish_line(le);   /* CRLF ends one line */
+    case TAB:
+        tab(le);
+        return LINE_NONE;
     case CTRL_C:
         echo(le, "^C\n", 3);
         le->len = 0;
@@ -164,14 +257,7 @@ enum line_event line_editor_feed(struct line_editor *le, unsigned char c)
     }
     if (c < 0x20)
         return LINE_NONE;                  /* other control bytes: ignored */
-    if (le->overflow)
-        return LINE_NONE;
-    if (le->len + 1 >= LINE_EDITOR_MAX) {
-        le->overflow = 1;                  /* reject the whole line at its end */
-        return LINE_NONE;
-    }
-    le->buf[le->len++] = (char)c;
-    echo(le, (const char *)&c, 1);
+    insert_byte(le, c);
     return LINE_NONE;
 }
 

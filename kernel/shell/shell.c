@@ -125,6 +125,39 @@ int shell_execute(const char *line)
     return c->handler(argc, argv);
 }
 
+/* Tab completion of command names (the line editor's callback). */
+static int complete_command(const char *word, size_t len, char *add, size_t add_size, int list, void *ctx)
+{
+    (void)ctx;
+    const char *first = NULL;
+    size_t common = 0;
+    int matches = 0;
+    for (int i = 0; i < command_count; i++) {
+        const char *name = commands[i]->name;
+        if (strncmp(name, word, len) != 0 || strlen(name) < len)
+            continue;
+        if (list)
+            printk("  %s\n", name);
+        if (!first) {
+            first = name;
+            common = strlen(name);
+        } else {
+            size_t k = len;
+            while (k < common && name[k] == first[k])
+                k++;
+            common = k;
+        }
+        matches++;
+    }
+    size_t n = first ? common - len : 0;
+    if (n >= add_size)
+        n = add_size - 1;
+    if (first)
+        memcpy(add, first + len, n);
+    add[n] = 0;
+    return matches;
+}
+
 static void echo_to_console(const char *s, size_t len, void *ctx)
 {
     (void)ctx;
@@ -135,6 +168,7 @@ void shell_run(void)
 {
     shell_register(help_command, 1);
     line_editor_init(&editor, echo_to_console, NULL);
+    line_editor_set_completion(&editor, complete_command, SHELL_PROMPT);
     printk(SHELL_PROMPT);
     for (;;) {
         int c = serial_read_byte();
@@ -147,7 +181,9 @@ void shell_run(void)
             shell_execute(line_editor_text(&editor));
             break;
         case LINE_TOO_LONG:
-            printk("Line too long (more than %d characters); ignored\n", LINE_EDITOR_MAX - 1);
+            printk("Line too long: %lu characters (%lu bytes), at most %d bytes fit; ignored\n",
+                   (unsigned long)line_editor_long_chars(&editor), (unsigned long)line_editor_long_bytes(&editor),
+                   LINE_EDITOR_MAX - 1);
             break;
         case LINE_CANCELLED:
             break;

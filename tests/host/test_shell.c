@@ -121,6 +121,93 @@ static void test_history(void)
     CHECK_EQ_STR(line, "cmd10");   /* cmd10..cmd39, cmd38, draft: the oldest */
 }
 
+/* A completer over a fixed list, as shell.c's is over the command table. */
+static const char *const names[] = { "blkcrc", "blkdevs", "blkinfo", "blkperf", "echo", "help" };
+static int complete_names(const char *word, size_t len, char *add, size_t add_size, int list, void *ctx)
+{
+    (void)ctx;
+    const char *first = NULL;
+    size_t common = 0;
+    int matches = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strncmp(names[i], word, len) != 0)
+            continue;
+        if (list)
+            capture(names[i], strlen(names[i]), NULL), capture("\n", 1, NULL);
+        if (!first) {
+            first = names[i];
+            common = strlen(first);
+        }
+        size_t k = len;
+        while (k < common && names[i][k] == first[k])
+            k++;
+        common = k;
+        matches++;
+    }
+    size_t n = first ? common - len : 0;
+    if (n >= add_size)
+        n = add_size - 1;
+    memcpy(add, first ? first + len : "", n);
+    add[n] = 0;
+    return matches;
+}
+
+static void test_tab(void)
+{
+    static struct line_editor le;
+    char line[LINE_EDITOR_MAX];
+    line_editor_init(&le, capture, NULL);
+    /* Without a completer a Tab is a space, never dropped. */
+    CHECK_EQ_INT(FEED(&le, "echo\ta\tb\r", line), LINE_READY);
+    CHECK_EQ_STR(line, "echo a b");
+    line_editor_set_completion(&le, complete_names, "P> ");
+    CHECK_EQ_INT(FEED(&le, "ec\tx\r", line), LINE_READY);        /* unique: completed plus a space */
+    CHECK_EQ_STR(line, "echo x");
+    CHECK_EQ_INT(FEED(&le, "  he\t\r", line), LINE_READY);       /* after leading spaces too */
+    CHECK_EQ_STR(line, "  help ");
+    CHECK_EQ_INT(FEED(&le, "b\t\r", line), LINE_READY);           /* extends to the common prefix */
+    CHECK_EQ_STR(line, "blk");
+    screen_len = 0;
+    screen[0] = 0;
+    CHECK_EQ_INT(FEED(&le, "blk\tp\t\r", line), LINE_READY);     /* ambiguous: lists, then goes on */
+    CHECK_EQ_STR(line, "blkperf ");
+    CHECK(strstr(screen, "blk\nblkcrc\nblkdevs\nblkinfo\nblkperf\nP> blk") != NULL);
+    CHECK_EQ_INT(FEED(&le, "zz\t\r", line), LINE_READY);          /* no match: nothing happens */
+    CHECK_EQ_STR(line, "zz");
+    CHECK_EQ_INT(FEED(&le, "echo bl\t\r", line), LINE_READY);     /* arguments are not commands */
+    CHECK_EQ_STR(line, "echo bl ");
+}
+
+/* UTF-8 at the end of the buffer: a character that does not fit whole is
+ * neither stored nor echoed, and the lengths are counted both ways. */
+static void test_utf8_limit(void)
+{
+    static struct line_editor le;
+    char line[LINE_EDITOR_MAX];
+    char big[LINE_EDITOR_MAX + 8];
+    line_editor_init(&le, capture, NULL);
+    memset(big, 'x', LINE_EDITOR_MAX - 2);                     /* 510 bytes: room for one more */
+    memcpy(big + LINE_EDITOR_MAX - 2, "\xc3\xa9", 2);          /* é needs 2 */
+    screen_len = 0;
+    CHECK_EQ_INT(feed(&le, big, LINE_EDITOR_MAX, NULL), LINE_NONE);
+    CHECK(screen_len == LINE_EDITOR_MAX - 2);                  /* no half character on the screen */
+    CHECK_EQ_INT(FEED(&le, "\r", line), LINE_TOO_LONG);
+    CHECK_EQ_INT(line_editor_long_bytes(&le), LINE_EDITOR_MAX);
+    CHECK_EQ_INT(line_editor_long_chars(&le), LINE_EDITOR_MAX - 1);
+    /* 509 ASCII + é: exactly 511 bytes, accepted. */
+    memcpy(big + LINE_EDITOR_MAX - 3, "\xc3\xa9", 2);
+    CHECK_EQ_INT(feed(&le, big, LINE_EDITOR_MAX - 1, NULL), LINE_NONE);
+    CHECK_EQ_INT(FEED(&le, "\r", line), LINE_READY);
+    CHECK_EQ_INT(strlen(line), LINE_EDITOR_MAX - 1);
+    /* 300 three-byte characters: 300 characters, 900 bytes. */
+    for (int i = 0; i < 300; i++)
+        FEED(&le, "\xe2\x82\xac", NULL);
+    CHECK_EQ_INT(FEED(&le, "\r", line), LINE_TOO_LONG);
+    CHECK_EQ_INT(line_editor_long_chars(&le), 300);
+    CHECK_EQ_INT(line_editor_long_bytes(&le), 900);
+    CHECK_EQ_INT(le.len, 0);
+}
+
 static void test_args(void)
 {
     char buf[128];
@@ -160,6 +247,8 @@ int main(void)
     test_line_endings();
     test_long_lines();
     test_history();
+    test_tab();
+    test_utf8_limit();
     test_args();
     return check_summary("test_shell");
 }

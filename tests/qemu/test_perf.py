@@ -68,6 +68,25 @@ def loaded_body(suite, q):
     timed_runs(suite, q, "loaded")
 
 
+def plan_checks(suite, q):
+    """Issue 8: blkperf reports the request size and queue depth it really
+    used, and every usage error names the argument and its range."""
+    out = q.cmd("blkperf --size 20 --bs 65536", timeout=120)
+    suite.check("--bs 65536: reports the 10 MB request really used, and why",
+                "Request:     10240 KB per request, queue depth 1" in out and "--bs 65536 KB asked" in out, out)
+    out = q.cmd("blkperf --size 20 --bs 64 --qd 64", timeout=120)
+    m = re.search(r"Request:\s+64 KB per request, queue depth (\d+)", out)
+    suite.check("--qd 64: the clamped queue depth is reported and explained",
+                m and int(m.group(1)) < 64 and "--qd 64 asked" in out, out)
+    for args, expect in (("--qd 0", "--qd '0' is not in 1..64"), ("--qd 65", "--qd '65' is not in 1..64"),
+                         ("--bs 0", "--bs '0' is not in 1..65536 KB"), ("--size x", "--size 'x' is not in 1..1048576 MB"),
+                         ("--size", "--size needs a value (1..1048576 MB)"), ("--bogus", "unknown option '--bogus'"),
+                         ("vda vdb", "one device only")):
+        out = q.cmd(f"blkperf {args}")
+        ok = expect in out and "Usage: blkperf" in out
+        suite.check(f"blkperf {args}: says what is wrong ({expect})", ok, out)
+
+
 def body(suite, q):
     out, k, h, mbps = run_blkperf(suite, q, "", "default")
     missing = [l for l in SPEC_LINES if l not in out]
@@ -83,6 +102,9 @@ def body(suite, q):
     # is a few ms; so the timing checks use runs long enough to measure.
     out = timed_runs(suite, q, "quiet")
     suite.check("--random reports IOPS and mean latency", "IOPS:" in out and "Mean latency:" in out, out)
+    suite.check("--random is not judged against the sequential 100 MB/s target",
+                "FAIL" not in out and "No target check" in out, out)
+    plan_checks(suite, q)
     data = open(IMG, "rb").read()
     out = q.cmd(f"blkcrc vda 0 {len(data)}", timeout=120)
     m = re.search(r"crc32 0x([0-9a-f]{8})", out)

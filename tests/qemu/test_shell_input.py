@@ -73,6 +73,11 @@ def run(suite, q):
     # A line longer than the buffer is rejected whole, never split.
     out = q.cmd("echo " + "x" * 700)
     suite.check("overlong line rejected with a message", "Line too long" in out and "xxxx" not in out.split("\n", 1)[-1], out[-300:])
+    suite.check("the message counts characters and bytes",
+                "Line too long: 705 characters (705 bytes), at most 511 bytes fit" in out, out[-300:])
+    out = q.cmd("echo " + "\u20ac" * 200)
+    suite.check("a line of 3-byte characters: characters and bytes counted apart",
+                "Line too long: 205 characters (605 bytes)" in out, out[-300:])
     out = q.cmd("echo after")
     suite.check("shell fine after an overlong line", out.strip() == "after", out)
     out = q.cmd("echo " + "y" * 506)
@@ -83,6 +88,17 @@ def run(suite, q):
     q.expect(PROMPT, timeout=10)
     out = q.cmd("echo alive")
     suite.check("garbage bytes do no harm", out.strip() == "alive", out)
+    out = q.cmd("ech\thi")
+    suite.check("Tab completes a command name", out.strip() == "hi", out)
+    start = len(q.output_since_start())
+    q.send("blk\t")
+    q.expect(r"blktest\nEMBODIOS> blk", timeout=10)
+    q.send("\x15")
+    out = q.cmd("echo listed")
+    suite.check("Tab lists the commands an ambiguous prefix could be",
+                "blkdevs" in q.output_since_start()[start:] and out.strip() == "listed", q.output_since_start()[start:])
+    out = q.cmd("echo a\tb")
+    suite.check("Tab in the arguments separates them", out.strip() == "a b", out)
     out = q.cmd('echo "unterminated')
     suite.check("unterminated quote reported", "Unterminated quote" in out, out)
 

@@ -181,6 +181,10 @@ boot_pml4:  .skip 4096
     .global boot_pdpt
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4096 * 4
+    /* Unmapped by paging_protect_kernel(): an overflowing boot stack
+     * faults here instead of overwriting the page tables below it. */
+    .global boot_stack_guard
+boot_stack_guard: .skip 4096
 boot_stack: .skip BOOT_STACK_SIZE
     .global boot_stack_top
 boot_stack_top:

@@ -12,9 +12,11 @@ static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1
 static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline void io_wait(void) { outb(0x80, 0); }
 
-/* Full barriers. On x86 ordinary stores are not reordered with other stores,
- * but the compiler may reorder them, and mfence orders stores against later
- * loads (needed before reading the device's used index). */
+/* Barriers. mb() is the only full barrier (mfence: stores before it are
+ * visible before later loads, needed before reading the device's used
+ * flags). wmb() orders stores with stores and rmb() loads with loads; on
+ * x86 the hardware already does both for ordinary memory, so what they
+ * really stop is the compiler reordering ("memory" clobber). */
 static inline void mb(void)  { __asm__ volatile("mfence" ::: "memory"); }
 static inline void wmb(void) { __asm__ volatile("sfence" ::: "memory"); }
 static inline void rmb(void) { __asm__ volatile("lfence" ::: "memory"); }

@@ -12,4 +12,12 @@
  * page allocator. Returns 0 or -ENOMEM / -ERANGE. */
 int paging_map_high(uint64_t end);
 
+/* Splits the 2 MiB pages that hold the kernel into 4 KiB pages and
+ * protects it: page 0 unmapped (a NULL dereference faults), a guard page
+ * below the boot stack, text read-only and executable, rodata read-only,
+ * and (with EFER.NXE, when the CPU has NX) every other page no-execute.
+ * Call after the last read of the BIOS data area in page 0 (acpi_init).
+ * Returns 1 with NX, 0 without, or -E2BIG if the kernel is too large. */
+int paging_protect_kernel(void);
+
 #endif

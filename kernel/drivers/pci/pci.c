@@ -37,12 +37,6 @@ uint8_t pci_read8(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off)
     return inb(CONFIG_DATA + (off & 3));
 }
 
-void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v)
-{
-    select_register(bus, dev, fn, off);
-    outl(CONFIG_DATA, v);
-}
-
 void pci_write16(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint16_t v)
 {
     select_register(bus, dev, fn, off);

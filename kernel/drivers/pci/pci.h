@@ -32,7 +32,6 @@ struct pci_device {
 uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
 uint16_t pci_read16(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
 uint8_t pci_read8(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
-void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v);
 void pci_write16(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint16_t v);
 
 /* Scans the buses and prints "Scanning PCI bus..." and one line per device. */

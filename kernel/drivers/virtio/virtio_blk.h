@@ -22,6 +22,9 @@ struct virtio_blk_tuning {
 };
 int virtio_blk_get_tuning(block_device_t *dev, struct virtio_blk_tuning *t);
 int virtio_blk_set_tuning(block_device_t *dev, uint32_t request_bytes, uint32_t queue_depth);
+/* For host tests: forget the disks probed so far (their memory is leaked,
+ * as a device may still hold a ring address). */
+void virtio_blk_reset_registry(void);
 /* Prints the driver's view of a disk (queue, limits, features) for blkinfo. */
 void virtio_blk_describe(block_device_t *dev);
 

@@ -25,14 +25,19 @@ int vp_legacy_open(struct virtio_legacy_dev *vd, const struct pci_device *pci)
     return 0;
 }
 
-void vp_reset(struct virtio_legacy_dev *vd)
+int vp_reset(struct virtio_legacy_dev *vd)
 {
     outb(vd->iobase + VP_STATUS, 0);
     /* Reading status back flushes the write; the device is reset when it
      * reads 0 (virtio 1.x, 4.1.4.3.2). */
-    for (int i = 0; i < 1000000 && inb(vd->iobase + VP_STATUS) != 0; i++)
+    int i = 0;
+    while (inb(vd->iobase + VP_STATUS) != 0) {
+        if (++i == 1000000)
+            return -ETIMEDOUT;
         cpu_relax();
+    }
     (void)inb(vd->iobase + VP_ISR);
+    return 0;
 }
 
 uint8_t vp_get_status(struct virtio_legacy_dev *vd) { return inb(vd->iobase + VP_STATUS); }

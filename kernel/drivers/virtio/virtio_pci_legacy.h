@@ -22,7 +22,9 @@ struct virtio_legacy_dev {
 /* Enables I/O decoding and bus mastering and reads BAR0. Returns 0, or
  * -ENODEV when BAR0 is not an I/O BAR (a modern-only device). */
 int vp_legacy_open(struct virtio_legacy_dev *vd, const struct pci_device *pci);
-void vp_reset(struct virtio_legacy_dev *vd);
+/* Writes status 0 and waits for it to read back 0 (the device has reset).
+ * Returns 0, or -ETIMEDOUT when it never does. */
+int vp_reset(struct virtio_legacy_dev *vd);
 uint8_t vp_get_status(struct virtio_legacy_dev *vd);
 void vp_add_status(struct virtio_legacy_dev *vd, uint8_t bits);
 uint32_t vp_get_features(struct virtio_legacy_dev *vd);

@@ -39,14 +39,26 @@ int vq_init(struct virtqueue *vq, uint16_t index, uint16_t size, vq_notify_fn no
     vq->desc = vq->ring_mem;
     vq->avail = (struct vring_avail *)((char *)vq->ring_mem + 16u * size);
     vq->used = (volatile struct vring_used *)((char *)vq->ring_mem + used_offset(size));
-    /* We poll the used ring: ask the device not to interrupt. */
-    vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-    for (uint16_t i = 0; i + 1 < size; i++)
-        vq->desc[i].next = i + 1;
-    vq->free_head = 0;
     vq->notify = notify;
     vq->priv = priv;
+    vq_reset(vq);
     return 0;
+}
+
+void vq_reset(struct virtqueue *vq)
+{
+    memset(vq->ring_mem, 0, vq->ring_bytes);
+    memset(vq->tokens, 0, vq->size * sizeof(void *));
+    /* We poll the used ring: ask the device not to interrupt. */
+    vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+    for (uint16_t i = 0; i + 1 < vq->size; i++)
+        vq->desc[i].next = i + 1;
+    vq->free_head = 0;
+    vq->in_use = 0;
+    vq->avail_shadow = 0;
+    vq->last_used = 0;
+    vq->unkicked = 0;
+    vq->broken = 0;
 }
 
 void vq_free(struct virtqueue *vq)
@@ -66,7 +78,7 @@ void vq_free(struct virtqueue *vq)
 
 void vq_mark_broken(struct virtqueue *vq, const char *why)
 {
-    if (!vq->broken)
+    if (!vq->broken && why)
         printk("virtio: queue %u broken: %s; every later request fails with EIO\n", vq->index, why);
     vq->broken = 1;
 }
@@ -153,8 +165,15 @@ int vq_get_used(struct virtqueue *vq, void **token, uint32_t *len)
         return -EIO;
     }
     if (e.len > vq->writable_len[e.id]) {
-        vq_mark_broken(vq, "used length larger than the buffers");
-        return -EIO;
+        /* Linux (virtqueue_get_buf) only warns: legacy devices are known
+         * to count the header too. The length is never used to index
+         * memory, so clamping is safe. */
+        if (!vq->warned_used_len)
+            printk("virtio: queue %u: used length %u larger than the %u writable bytes; "
+                   "taken as %u (warned once)\n", vq->index, e.len, vq->writable_len[e.id],
+                   vq->writable_len[e.id]);
+        vq->warned_used_len = 1;
+        e.len = vq->writable_len[e.id];
     }
     vq->last_used++;
     *token = vq->tokens[e.id];

@@ -4,7 +4,8 @@
  *
  * At most VQ_MAX_IN_USE descriptors are handed to the device at once, taken
  * from a free list. A device that breaks the protocol marks the queue
- * broken; from then on every call fails with -EIO. */
+ * broken; from then on every call fails with -EIO until vq_reset (after the
+ * driver has reset the device). */
 #ifndef EMBODIOS_DRIVERS_VIRTQUEUE_H
 #define EMBODIOS_DRIVERS_VIRTQUEUE_H
 
@@ -61,6 +62,7 @@ struct virtqueue {
     uint16_t last_used;        /* used->idx we have consumed up to */
     uint16_t unkicked;         /* chains added since the last kick */
     int broken;
+    int warned_used_len;       /* "used length too large" said once per queue */
     struct vring_desc *desc;
     struct vring_avail *avail;
     volatile struct vring_used *used;
@@ -79,17 +81,26 @@ uint32_t vq_ring_bytes(uint16_t size);
 int vq_init(struct virtqueue *vq, uint16_t index, uint16_t size, vq_notify_fn notify, void *priv);
 void vq_free(struct virtqueue *vq);
 /* Adds one chain (device-readable buffers first, then device-writable).
- * Returns 0, -ENOSPC when the descriptor budget is used up, -EINVAL for a
- * bad chain, or -EIO when the queue is broken. Nothing reaches the device
- * until vq_kick. */
+ * Returns 0, -ENOSPC when the descriptor budget is used up, -EINVAL when
+ * count is not positive or token is NULL (buffers themselves are not
+ * checked: the caller builds them), or -EIO when the queue is broken.
+ * Nothing reaches the device until vq_kick. */
 int vq_add(struct virtqueue *vq, const struct vq_buffer *bufs, int count, void *token);
 /* Publishes the added chains and notifies the device once for all of them. */
 void vq_kick(struct virtqueue *vq);
 /* Takes one completed chain: returns 1 and sets *token and *len, 0 when
- * nothing has completed, or -EIO when the queue is (or just became) broken. */
+ * nothing has completed, or -EIO when the queue is (or just became) broken.
+ * A used length larger than the chain's writable buffers is clamped with a
+ * warning (once per queue), as Linux does: legacy devices misreport it. */
 int vq_get_used(struct virtqueue *vq, void **token, uint32_t *len);
 /* Descriptors still free within the budget. */
 static inline int vq_free_count(const struct virtqueue *vq) { return vq->budget - vq->in_use; }
+/* Marks the queue broken; prints why unless why is NULL (the caller has
+ * already reported it). */
 void vq_mark_broken(struct virtqueue *vq, const char *why);
+/* Forgets every chain in flight and empties the rings, keeping their memory
+ * (and so the address the device was given). Only after a device reset:
+ * the device must no longer own any descriptor. */
+void vq_reset(struct virtqueue *vq);
 
 #endif

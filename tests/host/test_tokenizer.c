@@ -130,6 +130,115 @@ static void test_raw_byte_fallback(void)
     free(b.data);
 }
 
+/* A vocabulary from pieces and types (scores: minus the index), with
+ * optional add_bos / add_eos flags (-1: key absent) and no special ids
+ * unless with_ids. */
+static void build_vocab(struct gbuf *b, const char *const *pieces, const int *types, uint64_t n, int add_bos,
+                        int add_eos, int with_ids)
+{
+    gb_header(b, 3, 0, 4 + (add_bos >= 0) + (add_eos >= 0) + 3 * with_ids);
+    gb_kv_str(b, "tokenizer.ggml.model", "llama");
+    gb_str(b, "tokenizer.ggml.tokens"); gb_u32(b, 9); gb_u32(b, 8); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_str(b, pieces[i]);
+    gb_str(b, "tokenizer.ggml.scores"); gb_u32(b, 9); gb_u32(b, 6); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_f32(b, -(float)i);
+    gb_str(b, "tokenizer.ggml.token_type"); gb_u32(b, 9); gb_u32(b, 5); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_u32(b, (uint32_t)types[i]);
+    if (add_bos >= 0) {
+        gb_str(b, "tokenizer.ggml.add_bos_token"); gb_u32(b, 7); gb_u8(b, (uint8_t)add_bos);
+    }
+    if (add_eos >= 0) {
+        gb_str(b, "tokenizer.ggml.add_eos_token"); gb_u32(b, 7); gb_u8(b, (uint8_t)add_eos);
+    }
+    if (with_ids) {
+        gb_kv_u32(b, "tokenizer.ggml.bos_token_id", 1);
+        gb_kv_u32(b, "tokenizer.ggml.eos_token_id", 2);
+        gb_kv_u32(b, "tokenizer.ggml.unknown_token_id", 0);
+    }
+}
+
+static int ids_are(const int32_t *ids, int n, const int32_t *want, int n_want)
+{
+    if (n != n_want) {
+        fprintf(stderr, "got %d ids, want %d:", n, n_want);
+        for (int i = 0; i < n && i < 32; i++)
+            fprintf(stderr, " %d", ids[i]);
+        fprintf(stderr, "\n");
+        return 0;
+    }
+    return memcmp(ids, want, (size_t)n * sizeof(*ids)) == 0;
+}
+#define IDS_ARE(ids, n, ...) ids_are(ids, n, (const int32_t[]){ __VA_ARGS__ }, \
+                                      (int)(sizeof((const int32_t[]){ __VA_ARGS__ }) / sizeof(int32_t)))
+
+/* Issue 8: a vocabulary of one token and no bos_token_id made `tokenize a`
+ * emit BOS id 1 (out of range). Fallback special ids are in range or
+ * absent, and every id the encoder gives is in range. */
+static void test_one_token_vocab(void)
+{
+    static const char *const pieces[] = { "x" };
+    static const int types[] = { 1 };
+    struct gbuf b = { 0 };
+    build_vocab(&b, pieces, types, 1, -1, -1, 0);
+    struct mem_source src = { b.data, b.len };
+    struct loaded m;
+    struct gguf_error err;
+    CHECK_EQ_INT(load(&m, mem_read, &src, b.len, &err), 0);
+    CHECK_EQ_INT(m.t.bos, -1);        /* the SPM default 1 does not exist */
+    CHECK_EQ_INT(m.t.eos, -1);
+    CHECK_EQ_INT(m.t.unk, 0);
+    int32_t ids[16];
+    int n = encode(&m.t, "a", 1, ids);
+    CHECK(n > 0);
+    for (int i = 0; i < n; i++)
+        CHECK(ids[i] >= 0 && (uint32_t)ids[i] < m.t.n_tokens);
+    CHECK(IDS_ARE(ids, n, 0, 0, 0, 0));  /* "▁a": no piece, no byte tokens: unknown for each byte */
+    CHECK_EQ_INT(encode(&m.t, "", 1, ids), 0);      /* no BOS to add */
+    uint32_t len = 77;
+    CHECK(tokenizer_text(&m.t, 1, &len) == NULL && len == 77);   /* a bad id has no text */
+    unload(&m);
+    free(b.data);
+}
+
+/* add_bos_token / add_eos_token are honoured (add_special), and user-
+ * defined tokens are split out before encoding, as llama.cpp does. */
+static void test_special_flags_and_user_tokens(void)
+{
+    static const char *const pieces[] = { "<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b",
+                                          "\xE2\x96\x81" "a", "ab", "<|user|>", "bab", "<0x3C>" };
+    static const int types[] = { 2, 3, 3, 1, 1, 1, 1, 1, 4, 4, 6 };
+    struct gbuf b = { 0 };
+    build_vocab(&b, pieces, types, 11, 0, 1, 1);
+    struct mem_source src = { b.data, b.len };
+    struct loaded m;
+    struct gguf_error err;
+    CHECK_EQ_INT(load(&m, mem_read, &src, b.len, &err), 0);
+    CHECK(!m.t.add_bos && m.t.add_eos);
+    CHECK_EQ_INT(m.t.n_user, 2);
+    CHECK_EQ_INT(m.t.user_tokens[0], 8);    /* longest first */
+    int32_t ids[32];
+    /* No BOS (add_bos_token false), EOS at the end (add_eos_token true). */
+    CHECK(IDS_ARE(ids, encode(&m.t, "a", 1, ids), 6, 2));
+    CHECK(IDS_ARE(ids, encode(&m.t, "a", 0, ids), 6));
+    /* "<|user|>" is one token wherever it is; the text after it gets the
+     * space prefix again (llama.cpp: is_prev_special). */
+    CHECK(IDS_ARE(ids, encode(&m.t, "a<|user|>a", 0, ids), 6, 8, 6));
+    CHECK(IDS_ARE(ids, encode(&m.t, "<|user|>", 0, ids), 8));
+    /* "bab" is user-defined: split out even inside a word; "ab" is not. */
+    CHECK(IDS_ARE(ids, encode(&m.t, "abab", 0, ids), 6, 9));
+    CHECK(IDS_ARE(ids, encode(&m.t, "ab", 0, ids), 6, 5));     /* ▁a (-6) beats ab (-7) */
+    /* Not quite the token: plain text, '<' by byte fallback. */
+    CHECK(IDS_ARE(ids, encode(&m.t, "<|user", 0, ids), 3, 10, 0, 0, 0, 0, 0));
+    char out[64];
+    int d = tokenizer_decode(&m.t, (const int32_t[]){ 6, 8, 6 }, 3, out, sizeof(out));
+    CHECK(d == 11 && memcmp(out, "a<|user|> a", 11) == 0);
+    unload(&m);
+    free(b.data);
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -222,6 +331,8 @@ int main(void)
 {
     test_small_vocab();
     test_raw_byte_fallback();
+    test_one_token_vocab();
+    test_special_flags_and_user_tokens();
     test_llama_fixtures();
     return check_summary("test_tokenizer");
 }

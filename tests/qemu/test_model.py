@@ -84,11 +84,12 @@ def reference_checks(suite, q):
     return load_mbps, int(m2.group(1)) if m2 else None
 
 
-def tokenizer_checks(suite, q):
-    cases = json.load(open(os.path.join(ROOT, "tests/fixtures/tokenizer/llama_spm.json"), encoding="utf-8"))
+def fixture_checks(suite, q, name):
+    """Every string of a fixture file must give llama.cpp's ids."""
+    cases = json.load(open(os.path.join(ROOT, f"tests/fixtures/tokenizer/{name}.json"), encoding="utf-8"))
     matched, failures = 0, []
     for case in cases:
-        flag = "" if case["add_bos"] else "--no-bos "
+        flag = "" if case["add_special"] else "--no-bos "
         out = q.cmd(f"tokenize {flag}{escape(case['text'])}", timeout=20)
         m = re.search(r"^ids:(.*)$", out, re.M)
         got = [int(x) for x in m.group(1).split()] if m else None
@@ -96,9 +97,13 @@ def tokenizer_checks(suite, q):
             matched += 1
         else:
             failures.append((case["text"], case["ids"], got, out[-200:]))
-    print(f"INFO: {matched} of {len(cases)} fixture strings give llama.cpp's ids in the kernel")
-    suite.check(f"kernel tokenizer matches llama.cpp on all {len(cases)} fixture strings",
+    print(f"INFO: {matched} of {len(cases)} fixture strings of {name} give llama.cpp's ids in the kernel")
+    suite.check(f"kernel tokenizer matches llama.cpp on all {len(cases)} fixture strings of {name}",
                 matched == len(cases), repr(failures[:5]))
+
+
+def tokenizer_checks(suite, q):
+    fixture_checks(suite, q, "llama_spm")
     out = q.cmd("detokenize 1 9038 2501 263 931")
     suite.check("detokenize gives the text back", 'text: " Once upon a time"' in out, out)
     out = q.cmd("detokenize 15043 13 11526")
@@ -149,6 +154,14 @@ def other_models(suite):
     session(suite, Qemu("model-f16-gpt2", drives=[f"file={MODELS}/tinystories-15m-f16.gguf,format=raw,if=virtio",
                                                    f"file={MODELS}/gpt2-tokenizer.gguf,format=raw,if=virtio"],
                         timeout=300), f16)
+
+    def special(q):
+        out = q.cmd("loadmodel", timeout=60)
+        suite.check("user-defined tokens and add_eos_token: the vocabulary loads",
+                    "add_eos yes" in out and "5 user-defined" in out, out)
+        fixture_checks(suite, q, "llama_spm_special")
+    session(suite, Qemu("model-special-vocab", drives=[f"file={MODELS}/vocab-special.gguf,format=raw,if=virtio"],
+                        timeout=300), special)
 
     def small_memory(q):
         out = q.cmd("loadmodel", timeout=60)

@@ -171,6 +171,27 @@ def other_models(suite):
     session(suite, Qemu("model-small-memory", mem="40M",
                         drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=120), small_memory)
 
+    # Issue 8: around the memory size where the model just fits, loadmodel
+    # either refuses up front or loads completely: the fit check counts every
+    # overhead, so nothing fails later with ENOMEM.
+    results = {}
+    for mb in range(63, 68):
+        def edge(q, mb=mb):
+            out = q.cmd("loadmodel", timeout=60)
+            if "Tokenizer ready." in out and "Failed" not in out:
+                results[mb] = "loaded"
+            elif "Failed to load model (error -12)" in out and "can be allocated" in out:
+                results[mb] = "refused up front"
+            else:
+                results[mb] = "failed later: " + out[-300:]
+        session(suite, Qemu(f"model-fit-{mb}M", mem=f"{mb}M",
+                            drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=120), edge, poweroff=False)
+    print(f"INFO: loadmodel near the memory limit: {results}")
+    suite.check("near the memory limit loadmodel refuses up front or loads completely",
+                all(r in ("loaded", "refused up front") for r in results.values()), repr(results))
+    suite.check("... and the limit lies inside 63-67 MB (both outcomes seen)",
+                set(results.values()) == {"loaded", "refused up front"}, repr(results))
+
 
 def bad_files(suite):
     """Every hand-made bad file, booted as a disk. A disk has no file length

@@ -10,7 +10,9 @@
 #include "host_file_reader.h"
 #include "model/ggml_types.h"
 #include "model/gguf.h"
+#include "lib/hash_probe.h"
 #include "model/model.h"
+#include "model/name_set.h"
 #include "model/tokenizer.h"
 
 static int parse_buf(const struct gbuf *b, struct gguf_file *f, struct gguf_error *err)
@@ -340,6 +342,38 @@ static void test_load_data(void)
     free(b.data);
 }
 
+/* The one probe loop (lib/hash_probe.h) behind name_set and the
+ * tokenizer's piece table: it wraps at the end of the table. */
+struct probe_table {
+    int used[8];
+    int want;
+};
+
+static int probe_stop(const void *ctx, uint64_t slot)
+{
+    const struct probe_table *t = ctx;
+    return !t->used[slot] || t->used[slot] == t->want;
+}
+
+static void test_hash_probe(void)
+{
+    struct probe_table t = { { 0, 0, 0, 0, 0, 0, 5, 6 }, 9 };
+    CHECK_EQ_INT(hash_probe(6, 7, probe_stop, &t), 0);        /* 6 and 7 taken: wraps to 0 */
+    CHECK_EQ_INT(hash_probe(14, 7, probe_stop, &t), 0);       /* only the low bits count */
+    t.want = 6;
+    CHECK_EQ_INT(hash_probe(6, 7, probe_stop, &t), 7);        /* found before the empty slot */
+    CHECK_EQ_INT(hash_probe(2, 7, probe_stop, &t), 2);
+    /* name_set through it: a full run of collisions and duplicates. */
+    struct name_set set;
+    CHECK_EQ_INT(name_set_init(&set, 8), 0);
+    static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(name_set_add(&set, names[i]), 1);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(name_set_add(&set, names[i]), 0);
+    name_set_free(&set);
+}
+
 static void test_types(void)
 {
     CHECK_EQ_INT(ggml_type_get(2)->type_size, 18);
@@ -384,5 +418,6 @@ int main(int argc, char **argv)
     test_truncations();
     test_load_data();
     test_types();
+    test_hash_probe();
     return check_summary("test_gguf");
 }

@@ -284,10 +284,11 @@ static int cmd_modelinfo(int argc, char **argv)
         return -ENOENT;
     }
     const struct gguf_file *f = &model->file;
-    if (model_offset)
-        printk("Model from %s at byte offset %lu\n", model_device, model_offset);
     printk("Model from %s: GGUF v%u, %lu key-values, %lu tensors, alignment %u, data at offset %lu\n",
            model_device, f->version, f->n_kv, f->n_tensors, f->alignment, f->data_offset);
+    if (model_offset)
+        printk("  (the file starts at byte offset %lu of %s; offsets above are within the file)\n", model_offset,
+               model_device);
     printk("Metadata:\n");
     for (uint64_t i = 0; i < f->n_kv; i++)
         print_kv(&f->kv[i]);

@@ -320,6 +320,9 @@ def model_safety(suite):
                     f"at byte offset {ODD_OFFSET}" in out and "GGUF Version: 2" in out
                     and "Model loaded successfully!" in out and "Tokenizer ready." in out, out)
         suite.check("safety: ... and tokenizes", hello in q.cmd("tokenize Hello world"))
+        info = q.cmd("modelinfo")
+        suite.check("safety: modelinfo names the offset", f"starts at byte offset {ODD_OFFSET} of vde" in info
+                    and "Model from vde: GGUF v2" in info, info[:400])
         out = q.cmd("loadmodel vde 99999999999")
         suite.check("safety: an offset past the disk is refused", "is not a byte offset on vde" in out, out)
         out = q.cmd('tokenize "Hello world"')

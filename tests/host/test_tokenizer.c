@@ -7,6 +7,7 @@
 #include "check.h"
 #include "gguf_builder.h"
 #include "host_file_reader.h"
+#include "host_heap_shim.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 
@@ -275,6 +276,24 @@ static void test_llama_fixtures(const char *model, const char *fixtures, uint32_
     uint64_t size = (uint64_t)ftell(mf);
     struct loaded m;
     struct gguf_error err;
+    /* What loading allocates stays within tokenizer_memory_estimate, the
+     * figure loadmodel's fit check counts. */
+    struct gguf_reader pr;
+    struct gguf_file pf;
+    gguf_reader_init(&pr, file_read, mf, size, GGUF_READAHEAD_DEFAULT);
+    CHECK_EQ_INT(gguf_parse(&pr, &pf, &err), 0);
+    size_t before = host_heap_live;
+    host_heap_peak = host_heap_live;
+    struct tokenizer pt;
+    CHECK_EQ_INT(tokenizer_load(&pt, &pf, &pr, &err), 0);
+    uint64_t estimate = tokenizer_memory_estimate(&pf);
+    printf("tokenizer: loading took %zu bytes at peak, estimate %lu\n", host_heap_peak - before,
+           (unsigned long)estimate);
+    CHECK(host_heap_peak - before <= estimate);
+    CHECK(estimate < 2 * (host_heap_peak - before));       /* and not wildly more */
+    tokenizer_free(&pt);
+    gguf_free(&pf);
+    gguf_reader_free(&pr);
     double t0 = now();
     int rc = load(&m, file_read, mf, size, &err);
     double ms = (now() - t0) * 1000;

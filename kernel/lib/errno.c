@@ -43,6 +43,10 @@ static const struct error_entry error_table[] = {
     { EGGUF_KEYTYPE,    "EGGUF_KEYTYPE",    "GGUF key has the wrong type" },
     { ETOK_UNSUPPORTED, "ETOK_UNSUPPORTED", "tokenizer model not supported" },
     { ETOK_VOCAB,       "ETOK_VOCAB",       "tokenizer vocabulary invalid" },
+    { EGGUF_EMPTYKEY,   "EGGUF_EMPTYKEY",   "empty GGUF key" },
+    { EGGUF_EMPTY,      "EGGUF_EMPTY",      "GGUF file has no metadata and no tensors" },
+    { ETOK_COUNT,       "ETOK_COUNT",       "token scores or types do not match the tokens" },
+    { ETOK_NOPIECE,     "ETOK_NOPIECE",     "text has a byte the vocabulary cannot encode" },
 };
 
 static const struct error_entry *find_error(int code)

@@ -43,6 +43,10 @@
 #define EGGUF_KEYTYPE    215 /* a known key has the wrong value type */
 #define ETOK_UNSUPPORTED 230 /* tokenizer model not supported */
 #define ETOK_VOCAB       231 /* vocabulary missing or inconsistent */
+#define EGGUF_EMPTYKEY   220 /* a metadata key of zero bytes */
+#define EGGUF_EMPTY      221 /* no key-values and no tensors */
+#define ETOK_COUNT       235 /* scores or token types not one per token */
+#define ETOK_NOPIECE     236 /* a byte has no piece and there is no unknown token */
 
 /* Short symbolic name, e.g. "EIO"; "E?" for an unknown code. Accepts the
  * code with either sign. */

@@ -114,9 +114,24 @@ static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uin
     return 0;
 }
 
+/* Drops every "--yes" from argv; returns whether there was one. */
+static int take_yes(int *argc, char **argv)
+{
+    int yes = 0, n = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--yes") == 0)
+            yes = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    *argc = n;
+    return yes;
+}
+
 static int cmd_blkstress(int argc, char **argv)
 {
     unsigned long long reads, writes, seed = 1;
+    int yes = take_yes(&argc, argv);
     if (argc < 4 || argc > 5 || arg_u64_checked("blkstress", "<reads>", argv[2], 0, 10000000, &reads) < 0 ||
         arg_u64_checked("blkstress", "<writes>", argv[3], 0, 10000000, &writes) < 0 ||
         (argc == 5 && arg_u64_checked("blkstress", "[seed]", argv[4], 1, ~0ULL, &seed) < 0))
@@ -131,6 +146,12 @@ static int cmd_blkstress(int argc, char **argv)
     if (block_size_bytes(d) == 0) {
         printk("blkstress: %s is empty (0 bytes); there is nothing to test\n", d->name);
         return -ERANGE;
+    }
+    if (writes && !yes) {
+        /* As blkperf --write: never overwrite a disk without being told to. */
+        printk("blkstress: %llu writes overwrite random byte ranges of %s with the offset pattern; whatever was "
+               "there is lost.\nAdd --yes to proceed.\n", writes, d->name);
+        return -ECANCELED;
     }
     uint8_t *buf = kmalloc(2 * STRESS_LARGE_MAX);
     if (!buf)
@@ -151,8 +172,8 @@ static int cmd_blkstress(int argc, char **argv)
 static const struct shell_command check_commands[] = {
     { "blkcrc", "blkcrc <dev> <offset> <len>", "CRC-32 (zlib) of a byte range, read through block_read_bytes",
       cmd_blkcrc, 0 },
-    { "blkstress", "blkstress <dev> <reads> <writes> [seed]",
-      "random unaligned byte reads/writes against the host's offset pattern (writes change the disk!)",
+    { "blkstress", "blkstress <dev> <reads> <writes> [seed] [--yes]",
+      "random unaligned byte reads/writes against the host's offset pattern (writes change the disk: need --yes)",
       cmd_blkstress, 0 },
 };
 

@@ -7,40 +7,71 @@
 #include "core/time.h"
 #include "lib/errno.h"
 #include "lib/float_format.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "model/ggml_types.h"
 #include "model/model.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
+#include "shell/model_commands.h"
 #include "shell/shell.h"
 #include "shell/text_escape.h"
 
 #define MIB (1024UL * 1024)
 #define MAX_IDS 1024
 
-static struct model model;
-static int model_loaded;
+/* The loaded model. A new load goes into a fresh struct model and replaces
+ * this one only once it has fully loaded, so a failed or cancelled load
+ * leaves the previous model in place. */
+static struct model *model;
 static char model_device[BLOCK_NAME_MAX];
+static uint64_t model_offset;
+
+const struct model *model_current(void) { return model; }
+
+#define NAME_SHOWN 80       /* bytes of a disk string shown in one line */
+
+struct disk_source {
+    block_device_t *dev;
+    uint64_t base;          /* byte offset of the file on the disk */
+};
 
 static int disk_read(void *ctx, uint64_t offset, void *buf, size_t len)
 {
-    return block_read_bytes(ctx, offset, len, buf);
+    const struct disk_source *src = ctx;
+    return block_read_bytes(src->dev, src->base + offset, len, buf);
 }
 
-static void print_progress(void *ctx, uint64_t done, uint64_t total)
+/* Prints the 10% steps and stops the load on Ctrl-C. */
+static int load_progress(void *ctx, uint64_t done, uint64_t total)
 {
-    (void)ctx;
-    printk("  Loading tensors: %3lu%% (%lu / %lu MB)\n", total ? done * 100 / total : 100, done / MIB,
-           total / MIB);
+    unsigned *last_step = ctx;
+    unsigned step = total ? (unsigned)(done * 10 / total) : 10;
+    if (step != *last_step) {
+        *last_step = step;
+        printk("  Loading tensors: %3lu%% (%lu / %lu MB)\n", total ? done * 100 / total : 100, done / MIB,
+               total / MIB);
+    }
+    return shell_poll_interrupt();
+}
+
+/* A string from the disk: escaped and cut, never raw. */
+static void print_disk_string(const char *label, const char *s)
+{
+    printk("  %s: ", label);
+    if (s)
+        text_print_limited(s, strlen(s), NAME_SHOWN);
+    else
+        printk("(none)");
+    printk("\n");
 }
 
 static void print_hyperparameters(const struct gguf_file *f)
 {
     const char *arch = gguf_get_str(f, "general.architecture");
-    const char *name = gguf_get_str(f, "general.name");
-    printk("  Architecture: %s\n", arch ? arch : "(none)");
-    printk("  Name: %s\n", name ? name : "(none)");
+    print_disk_string("Architecture", arch);
+    print_disk_string("Name", gguf_get_str(f, "general.name"));
     if (!arch)
         return;
     static const char *const keys[] = { "context_length", "embedding_length", "block_count",
@@ -65,93 +96,162 @@ static void print_hyperparameters(const struct gguf_file *f)
         printk("  Vocabulary size: %lu\n", tokens->arr_count);
 }
 
-static void init_tokenizer(struct gguf_reader *r)
+/* Error messages quote keys and names from the file: print them escaped. */
+static void print_error_message(const char *prefix, const char *message)
 {
-    struct gguf_error err;
-    printk("\nInitializing tokenizer...\n");
-    uint64_t t0 = time_us();
-    int rc = tokenizer_load(&model.tok, &model.file, r, &err);
-    if (rc < 0) {
-        printk("Tokenizer not available: %s (%s)\n", err.message, error_name(rc));
-        return;
-    }
-    model.has_tokenizer = 1;
-    printk("Tokenizer ready.\n");
-    printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, space prefix %s; built in %lu us\n",
-           model.tok.n_tokens, model.tok.bos, model.tok.eos, model.tok.unk, model.tok.add_bos ? "yes" : "no",
-           model.tok.add_space_prefix ? "yes" : "no", time_us() - t0);
+    printk("%s", prefix);
+    text_print_limited(message, strlen(message), sizeof(((struct gguf_error *)0)->message));
 }
 
-static int fail_load(int rc, const char *why, struct gguf_reader *r)
+/* An unsupported tokenizer (gpt2, ...) leaves a usable model without one;
+ * a broken vocabulary fails the load, as in llama.cpp. */
+static int init_tokenizer(struct model *m, struct gguf_reader *r, struct gguf_error *err)
+{
+    printk("\nInitializing tokenizer...\n");
+    uint64_t t0 = time_us();
+    int rc = tokenizer_load(&m->tok, &m->file, r, err);
+    if (rc == -ETOK_UNSUPPORTED) {
+        print_error_message("Tokenizer not available: ", err->message);
+        printk(" (%s)\n", error_name(rc));
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    m->has_tokenizer = 1;
+    const struct tokenizer *t = &m->tok;
+    printk("Tokenizer ready.\n");
+    printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, add_eos %s, space prefix %s, %u user-defined; "
+           "built in %lu us\n", t->n_tokens, t->bos, t->eos, t->unk, t->add_bos ? "yes" : "no",
+           t->add_eos ? "yes" : "no", t->add_space_prefix ? "yes" : "no", t->n_user, time_us() - t0);
+    return 0;
+}
+
+static int fail_load(int rc, const char *why, struct model *m, struct gguf_reader *r)
 {
     printk("Failed to load model (error %d)\n", rc);
-    printk("  %s (%s)\n", why, error_name(rc));
-    model_free(&model);
+    print_error_message("  ", why);
+    printk(" (%s)\n", error_name(rc));
+    if (model)
+        printk("  The model from %s is still loaded.\n", model_device);
+    if (m) {
+        model_free(m);
+        kfree(m);
+    }
     gguf_reader_free(r);
     return rc;
 }
 
+/* loadmodel [dev] [offset]: a lone number is an offset on the first disk. */
+static int loadmodel_args(int argc, char **argv, block_device_t **d, uint64_t *offset)
+{
+    unsigned long long v = 0;
+    const char *dev = NULL, *off = NULL;
+    if (argc == 2 && !block_find(argv[1]) && parse_u64(argv[1], &v) == 0)
+        off = argv[1];
+    else if (argc >= 2)
+        dev = argv[1];
+    if (argc == 3)
+        off = argv[2];
+    *d = blk_device_arg(dev);
+    if (!*d)
+        return -ENODEV;
+    uint64_t size = block_size_bytes(*d);
+    if (off && (arg_to_u64(off, 0, size ? size - 1 : 0, &v) < 0 || size == 0)) {
+        printk("loadmodel: offset '%s' is not a byte offset on %s (0 to %lu)\n", off, (*d)->name,
+               size ? size - 1 : 0);
+        return -EINVAL;
+    }
+    *offset = v;
+    return 0;
+}
+
+static void loaded_report(const struct model *m, uint64_t us)
+{
+    printk("Model loaded successfully!\n");
+    printk("  Loaded %lu bytes in %lu.%03lu ms (%lu MB/s)\n", m->file.data_size, us / 1000, us % 1000,
+           us ? m->file.data_size * 1000000 / us / MIB : 0);
+}
+
 static int cmd_loadmodel(int argc, char **argv)
 {
-    if (argc > 2)
+    block_device_t *d;
+    uint64_t offset;
+    if (argc > 3)
         return shell_usage("loadmodel");
-    block_device_t *d = blk_device_arg(argc == 2 ? argv[1] : NULL);
-    if (!d)
-        return -ENODEV;
-    if (model_loaded) {
-        printk("  (unloading the model from %s first)\n", model_device);
-        model_free(&model);
-        model_loaded = 0;
-    }
-    printk("Loading GGUF model from %s...\n", d->name);
+    int rc = loadmodel_args(argc, argv, &d, &offset);
+    if (rc < 0)
+        return rc;
+    if (offset)
+        printk("Loading GGUF model from %s at byte offset %lu...\n", d->name, offset);
+    else
+        printk("Loading GGUF model from %s...\n", d->name);
+    if (model)
+        printk("  (the model from %s stays loaded until this one is ready)\n", model_device);
+    struct disk_source src = { d, offset };
     struct gguf_reader r;
     struct gguf_error err;
-    if (gguf_reader_init(&r, disk_read, d, block_size_bytes(d), GGUF_READAHEAD_DEFAULT) < 0)
-        return fail_load(-ENOMEM, "no memory for the read-ahead buffer", &r);
+    uint64_t size = block_size_bytes(d) - offset;
+    struct model *m = kcalloc(1, sizeof(*m));
+    if (!m || gguf_reader_init(&r, disk_read, &src, size, GGUF_READAHEAD_DEFAULT) < 0) {
+        r.window = NULL;
+        return fail_load(-ENOMEM, "no memory for the model or the read-ahead buffer", m, &r);
+    }
+    m->source_offset = offset;
     printk("Reading GGUF header...\n");
     uint64_t t0 = time_us();
-    int rc = gguf_parse(&r, &model.file, &err);
+    rc = gguf_parse(&r, &m->file, &err);
     if (rc < 0)
-        return fail_load(rc, err.message, &r);
+        return fail_load(rc, err.message, m, &r);
     char params[16];
-    model.params = model_count_params(&model.file);
-    model_format_params(model.params, params, sizeof(params));
-    printk("GGUF Version: %u\n", model.file.version);
-    printk("Tensor count: %lu\n", model.file.n_tensors);
-    printk("Parameters: %s (%lu)\n", params, model.params);
-    print_hyperparameters(&model.file);
-    printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", model.file.n_kv,
-           time_us() - t0, model.file.data_size, model.file.data_offset);
+    m->params = model_count_params(&m->file);
+    model_format_params(m->params, params, sizeof(params));
+    printk("GGUF Version: %u\n", m->file.version);
+    printk("Tensor count: %lu\n", m->file.n_tensors);
+    printk("Parameters: %s (%lu)\n", params, m->params);
+    print_hyperparameters(&m->file);
+    printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", m->file.n_kv,
+           time_us() - t0, m->file.data_size, m->file.data_offset);
 
-    uint64_t room = heap_max_allocation();
-    if (model.file.data_size > room) {
-        char why[128];
-        snprintf(why, sizeof(why), "the tensor data needs %lu MB but at most %lu MB can be allocated",
-                 model.file.data_size / MIB + 1, room / MIB);
-        return fail_load(-ENOMEM, why, &r);
+    uint64_t need = model_memory_needed(m, size);
+    if (!heap_can_allocate(need, MODEL_DATA_ALIGN)) {
+        char why[160];
+        snprintf(why, sizeof(why), "the model needs %lu MB (tensor data and tokenizer) but at most %lu MB can be "
+                 "allocated", (need + MIB - 1) / MIB, heap_max_allocation() / MIB);
+        return fail_load(-ENOMEM, why, m, &r);
     }
     uint64_t t1 = time_us();
-    rc = model_load_data(&model, &r, print_progress, NULL);
+    unsigned step = 0;
+    rc = model_load_data(m, &r, load_progress, &step);
+    if (rc == -ECANCELED)
+        return fail_load(rc, "stopped by Ctrl-C while reading the tensor data", m, &r);
     if (rc < 0)
-        return fail_load(rc, "reading the tensor data failed", &r);
-    uint64_t us = time_us() - t1;
-    printk("Model loaded successfully!\n");
-    printk("  Loaded %lu bytes in %lu.%03lu ms (%lu MB/s)\n", model.file.data_size, us / 1000, us % 1000,
-           us ? model.file.data_size * 1000000 / us / MIB : 0);
-    init_tokenizer(&r);
+        return fail_load(rc, "reading the tensor data failed", m, &r);
+    loaded_report(m, time_us() - t1);
+    rc = init_tokenizer(m, &r, &err);
+    if (rc < 0)
+        return fail_load(rc, err.message, m, &r);
     gguf_reader_free(&r);
+    if (model) {
+        printk("  Unloaded the previous model (from %s)\n", model_device);
+        model_free(model);
+        kfree(model);
+    }
+    model = m;
+    model_offset = offset;
     strlcpy(model_device, d->name, sizeof(model_device));
-    model_loaded = 1;
     return 0;
 }
 
 static void print_kv(const struct gguf_kv *kv)
 {
-    char num[40];
-    printk("  %-40s %-7s ", kv->key, gguf_type_name(kv->type));
+    char num[40], key[NAME_SHOWN * 4 + 8];
+    printk("  %-40s %-7s ", text_escape(key, sizeof(key), kv->key, strlen(kv->key), NAME_SHOWN),
+           gguf_type_name(kv->type));
     switch (kv->type) {
     case GGUF_TYPE_STRING:
-        printk("\"%.60s\"%s\n", kv->str, kv->str_len > 60 ? "..." : "");
+        printk("\"");
+        text_print_limited(kv->str, kv->str_len, 60);
+        printk("\"\n");
         return;
     case GGUF_TYPE_ARRAY:
         printk("[%lu x %s]\n", kv->arr_count, gguf_type_name(kv->arr_type));
@@ -179,13 +279,16 @@ static int cmd_modelinfo(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return shell_usage("modelinfo");
-    if (!model_loaded) {
+    if (!model) {
         printk("No model loaded (use loadmodel)\n");
         return -ENOENT;
     }
-    const struct gguf_file *f = &model.file;
+    const struct gguf_file *f = &model->file;
     printk("Model from %s: GGUF v%u, %lu key-values, %lu tensors, alignment %u, data at offset %lu\n",
            model_device, f->version, f->n_kv, f->n_tensors, f->alignment, f->data_offset);
+    if (model_offset)
+        printk("  (the file starts at byte offset %lu of %s; offsets above are within the file)\n", model_offset,
+               model_device);
     printk("Metadata:\n");
     for (uint64_t i = 0; i < f->n_kv; i++)
         print_kv(&f->kv[i]);
@@ -197,23 +300,27 @@ static int cmd_modelinfo(int argc, char **argv)
         for (uint32_t d = 0; d < t->n_dims; d++)
             o += snprintf(shape + o, sizeof(shape) - (size_t)o, "%s%lu", d ? ", " : "", t->dims[d]);
         snprintf(shape + o, sizeof(shape) - (size_t)o, "]");
-        printk("  %5lu %-28s %-8s %-24s %lu\n", i, t->name, ggml_type_get(t->type)->name, shape, t->offset);
+        char name[GGUF_MAX_TENSOR_NAME * 4 + 8];
+        printk("  %5lu %-28s %-8s %-24s %lu\n", i, text_escape(name, sizeof(name), t->name, strlen(t->name), 64),
+               ggml_type_get(t->type)->name, shape, t->offset);
     }
     return 0;
 }
 
 static const struct tokenizer *loaded_tokenizer(void)
 {
-    if (!model_loaded) {
+    if (!model) {
         printk("No model loaded (use loadmodel)\n");
         return NULL;
     }
-    if (!model.has_tokenizer) {
+    if (!model->has_tokenizer) {
         printk("The loaded model has no supported tokenizer\n");
         return NULL;
     }
-    return &model.tok;
+    return &model->tok;
 }
+
+#define PIECE_SHOWN 64
 
 static int cmd_tokenize(int argc, char **argv)
 {
@@ -231,17 +338,23 @@ static int cmd_tokenize(int argc, char **argv)
     const struct tokenizer *t = loaded_tokenizer();
     if (!t)
         return -ENOENT;
-    int add_bos = t->add_bos;
+    int add_special = 1;
     if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
-        add_bos = 0;
+        add_special = 0;
         text += text[8] ? 9 : 8;
     }
-    static char bytes[LINE_TEXT_MAX];
-    int len = text_unescape(text, bytes, sizeof(bytes));
+    /* Quotes group and are dropped, as for every other command. */
+    static char unquoted[LINE_TEXT_MAX], bytes[LINE_TEXT_MAX];
+    int len = unquote_text(text, unquoted, sizeof(unquoted));
+    if (len == -EINVAL)
+        printk("Unterminated quote\n");
+    if (len < 0)
+        return len;
+    len = text_unescape(unquoted, bytes, sizeof(bytes));
     if (len < 0)
         return len;
     static int32_t ids[MAX_IDS];
-    int n = tokenizer_encode(t, bytes, (size_t)len, add_bos, ids, MAX_IDS);
+    int n = tokenizer_encode(t, bytes, (size_t)len, add_special, ids, MAX_IDS);
     if (n < 0) {
         printk("tokenize: %s\n", error_text(n));
         return n;
@@ -251,9 +364,14 @@ static int cmd_tokenize(int argc, char **argv)
         printk(" %d", ids[i]);
     printk("\npieces:");
     for (int i = 0; i < n; i++) {
-        uint32_t plen;
+        uint32_t plen = 0;
         const char *p = tokenizer_text(t, ids[i], &plen);
-        printk(" [%.*s]", (int)plen, p);
+        printk(" [");
+        if (p)
+            text_print_limited(p, plen, PIECE_SHOWN);
+        else
+            printk("?bad id?");     /* never happens: the encoder checks its ids */
+        printk("]");
     }
     printk("\ncount: %d\n", n);
     return 0;
@@ -288,11 +406,13 @@ static int cmd_detokenize(int argc, char **argv)
 }
 
 static const struct shell_command model_commands[] = {
-    { "loadmodel", "loadmodel [dev]", "load a GGUF model from a disk (default: the first) and build its tokenizer",
-      cmd_loadmodel, 0 },
+    { "loadmodel", "loadmodel [dev] [offset]",
+      "load a GGUF model from a disk (default: the first) at a byte offset (default 0) and build its tokenizer; "
+      "Ctrl-C stops it", cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
     { "tokenize", "tokenize [--no-bos] <text>",
-      "token ids of text (escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
+      "token ids of text, with BOS/EOS as the model asks unless --no-bos (quotes group; escapes: \\n \\t "
+      "\\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
     { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize, 0 },
 };
 

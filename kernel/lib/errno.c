@@ -43,6 +43,7 @@ static const struct error_entry error_table[] = {
     { EGGUF_KEYTYPE,    "EGGUF_KEYTYPE",    "GGUF key has the wrong type" },
     { ETOK_UNSUPPORTED, "ETOK_UNSUPPORTED", "tokenizer model not supported" },
     { ETOK_VOCAB,       "ETOK_VOCAB",       "tokenizer vocabulary invalid" },
+    { ETOK_TEXT,        "ETOK_TEXT",        "text decodes to a code point above U+10FFFF" },
 };
 
 static const struct error_entry *find_error(int code)

@@ -43,6 +43,7 @@
 #define EGGUF_KEYTYPE    215 /* a known key has the wrong value type */
 #define ETOK_UNSUPPORTED 230 /* tokenizer model not supported */
 #define ETOK_VOCAB       231 /* vocabulary missing or inconsistent */
+#define ETOK_TEXT        232 /* text holds a code point above U+10FFFF */
 
 /* Short symbolic name, e.g. "EIO"; "E?" for an unknown code. Accepts the
  * code with either sign. */

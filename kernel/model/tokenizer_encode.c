@@ -5,6 +5,7 @@
 #include "lib/hex.h"
 #include "lib/string.h"
 #include "model/tokenizer.h"
+#include "model/tokenizer_bpe.h"
 
 struct symbol {
     const char *text;
@@ -115,6 +116,8 @@ static size_t escape_text(const struct tokenizer *t, const char *text, size_t le
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos, int32_t *ids,
                      size_t max_ids)
 {
+    if (t->bpe)
+        return tokenizer_bpe_encode(t, text, len, add_bos, 0, ids, max_ids);
     size_t n_out = 0;
     if (add_bos)
         emit(ids, max_ids, &n_out, t->bos);
@@ -184,6 +187,8 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
 
 int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap)
 {
+    if (t->bpe)
+        return tokenizer_bpe_piece(t, id, 0, buf, cap);
     if (id < 0 || (uint32_t)id >= t->n_tokens)
         return -ERANGE;
     const char *text = t->pool + t->text_offset[id];
@@ -228,6 +233,8 @@ int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap
 
 int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, char *buf, size_t cap)
 {
+    if (t->bpe)
+        return tokenizer_bpe_decode(t, ids, n, 0, 0, buf, cap);
     char piece[TOKENIZER_MAX_PIECE];
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {

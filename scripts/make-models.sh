@@ -21,3 +21,4 @@ mk tinystories-15m-f16.gguf --version 2 --type f16
 mk vocab-only.gguf --vocab-only
 mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
 bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
+bash scripts/make-bpe-models.sh

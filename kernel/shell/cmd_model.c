@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "model/ggml_types.h"
 #include "model/model.h"
+#include "model/tokenizer_bpe.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
@@ -80,6 +81,13 @@ static void init_tokenizer(struct gguf_reader *r)
     printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, space prefix %s; built in %lu us\n",
            model.tok.n_tokens, model.tok.bos, model.tok.eos, model.tok.unk, model.tok.add_bos ? "yes" : "no",
            model.tok.add_space_prefix ? "yes" : "no", time_us() - t0);
+    if (model.tok.bpe) {
+        const struct bpe_state *b = model.tok.bpe;
+        if (b->missing_pre)
+            printk("  warning: missing pre-tokenizer type, using: 'default' (generation quality will be degraded)\n");
+        printk("  byte-level BPE: pre '%s', %u merges, %u special, %u EOG; tables %lu KiB\n", b->pre_name,
+               b->n_merges, model.tok.n_special, b->n_eog, (unsigned long)(b->table_bytes / 1024));
+    }
 }
 
 static int fail_load(int rc, const char *why, struct gguf_reader *r)
@@ -231,17 +239,24 @@ static int cmd_tokenize(int argc, char **argv)
     const struct tokenizer *t = loaded_tokenizer();
     if (!t)
         return -ENOENT;
-    int add_bos = t->add_bos;
-    if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
-        add_bos = 0;
-        text += text[8] ? 9 : 8;
+    int add_bos = t->add_bos, special = 0;
+    for (;;) {
+        if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
+            add_bos = 0;
+            text += text[8] ? 9 : 8;
+        } else if (strncmp(text, "--special", 9) == 0 && (text[9] == ' ' || text[9] == 0)) {
+            special = 1;
+            text += text[9] ? 10 : 9;
+        } else {
+            break;
+        }
     }
     static char bytes[LINE_TEXT_MAX];
     int len = text_unescape(text, bytes, sizeof(bytes));
     if (len < 0)
         return len;
     static int32_t ids[MAX_IDS];
-    int n = tokenizer_encode(t, bytes, (size_t)len, add_bos, ids, MAX_IDS);
+    int n = tokenizer_encode_special(t, bytes, (size_t)len, add_bos, special, ids, MAX_IDS);
     if (n < 0) {
         printk("tokenize: %s\n", error_text(n));
         return n;
@@ -267,16 +282,19 @@ static int cmd_detokenize(int argc, char **argv)
     if (!t)
         return -ENOENT;
     static int32_t ids[SHELL_MAX_ARGS];
-    for (int i = 1; i < argc; i++) {
+    int special = strcmp(argv[1], "--special") == 0, first = 1 + special;
+    if (argc <= first)
+        return shell_usage("detokenize");
+    for (int i = first; i < argc; i++) {
         unsigned long long v;
         if (arg_to_u64(argv[i], 0, t->n_tokens - 1, &v) < 0) {
             printk("detokenize: '%s' is not a token id (0 to %u)\n", argv[i], t->n_tokens - 1);
             return -EINVAL;
         }
-        ids[i - 1] = (int32_t)v;
+        ids[i - first] = (int32_t)v;
     }
     static char text[SHELL_MAX_ARGS * TOKENIZER_MAX_PIECE / 8];
-    int n = tokenizer_decode(t, ids, (size_t)argc - 1, text, sizeof(text));
+    int n = tokenizer_decode_special(t, ids, (size_t)(argc - first), 0, special, text, sizeof(text));
     if (n < 0) {
         printk("detokenize: %s\n", error_text(n));
         return n;
@@ -291,9 +309,10 @@ static const struct shell_command model_commands[] = {
     { "loadmodel", "loadmodel [dev]", "load a GGUF model from a disk (default: the first) and build its tokenizer",
       cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
-    { "tokenize", "tokenize [--no-bos] <text>",
+    { "tokenize", "tokenize [--no-bos] [--special] <text>",
       "token ids of text (escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
-    { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize, 0 },
+    { "detokenize", "detokenize [--special] <id>...", "text of token ids (--special: control tokens too)",
+      cmd_detokenize, 0 },
 };
 
 void model_commands_register(void)

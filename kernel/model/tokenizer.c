@@ -23,6 +23,8 @@ static uint32_t score_key_of(uint32_t bits)
 
 int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len)
 {
+    if (t->bpe)
+        return tokenizer_bpe_lookup(t, text, len);
     for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
         int32_t id = t->slots[i];
         if (id < 0)

@@ -5,7 +5,6 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "model/name_set.h"
 #include "model/token_partition.h"
 #include "model/unicode_class.h"
 
@@ -116,28 +115,70 @@ static int read_string_array(struct tokenizer *t, const struct gguf_kv *kv, stru
     return 0;
 }
 
-/* Token hash (tokenizer_lookup's table). Duplicate texts are refused, as
- * llama.cpp asserts that every text has one id. */
+/* FNV-1a, continued from h: the hash of a joined text is the left part's
+ * hash continued over the right part. */
+static uint64_t fnv(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 0x100000001B3ULL;
+    }
+    return h;
+}
+#define FNV_START 0xCBF29CE484222325ULL
+
+/* Token hash: each slot holds (tag << 32) | (id + 1), the tag being the
+ * hash's upper half, so a probe past another token rarely touches its text
+ * (the load is dominated by these lookups; under TCG every random access
+ * costs). Finds the text a + b (b may be empty) with hash h. */
+static int32_t lookup_hashed(const struct tokenizer *t, const char *a, size_t na, const char *b, size_t nb, uint64_t h)
+{
+    const struct bpe_state *bs = t->bpe;
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (uint32_t i = (uint32_t)h & bs->tok_mask;; i = (i + 1) & bs->tok_mask) {
+        uint64_t v = bs->tok_slots[i];
+        if (v == 0)
+            return -1;
+        if ((uint32_t)(v >> 32) != tag)
+            continue;
+        int32_t id = (int32_t)(uint32_t)v - 1;
+        const char *text = t->pool + t->text_offset[id];
+        if (t->text_len[id] == na + nb && memcmp(text, a, na) == 0 && memcmp(text + na, b, nb) == 0)
+            return id;
+    }
+}
+
+int32_t tokenizer_bpe_lookup(const struct tokenizer *t, const char *text, size_t len)
+{
+    return lookup_hashed(t, text, len, "", 0, fnv(FNV_START, text, len));
+}
+
+/* Duplicate texts are refused, as llama.cpp asserts that every text has one id. */
 static int build_token_hash(struct tokenizer *t, struct gguf_error *err)
 {
+    struct bpe_state *b = t->bpe;
     uint32_t slots = 16;
     while (slots < 2 * t->n_tokens)
         slots <<= 1;
-    t->slots = kmalloc((size_t)slots * sizeof(int32_t));
-    if (!t->slots)
+    b->tok_slots = kcalloc(slots, sizeof(uint64_t));
+    if (!b->tok_slots)
         return fail(err, -ENOMEM, 0, "no memory for the token table");
-    memset(t->slots, 0xFF, (size_t)slots * sizeof(int32_t));
-    t->slot_mask = slots - 1;
+    b->tok_mask = slots - 1;
+    b->table_bytes += (uint64_t)slots * sizeof(uint64_t);
     for (uint32_t id = 0; id < t->n_tokens; id++) {
         const char *text = t->pool + t->text_offset[id];
         uint32_t len = t->text_len[id];
-        for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
-            int32_t other = t->slots[i];
-            if (other < 0) {
-                t->slots[i] = (int32_t)id;
+        uint64_t h = fnv(FNV_START, text, len);
+        uint32_t tag = (uint32_t)(h >> 32);
+        for (uint32_t i = (uint32_t)h & b->tok_mask;; i = (i + 1) & b->tok_mask) {
+            uint64_t v = b->tok_slots[i];
+            if (v == 0) {
+                b->tok_slots[i] = ((uint64_t)tag << 32) | (id + 1);
                 break;
             }
-            if (t->text_len[other] == len && memcmp(t->pool + t->text_offset[other], text, len) == 0) {
+            int32_t other = (int32_t)(uint32_t)v - 1;
+            if ((uint32_t)(v >> 32) == tag && t->text_len[other] == len &&
+                memcmp(t->pool + t->text_offset[other], text, len) == 0) {
                 char what[96];
                 snprintf(what, sizeof(what), "tokens %d and %u have the same text", other, id);
                 return fail(err, -ETOK_VOCAB, 0, what);
@@ -167,9 +208,24 @@ static const struct bpe_merge *merge_find(const struct bpe_state *b, int32_t lef
     }
 }
 
+/* Adds a merge unless its pair is there already (the first rank wins, as
+ * llama.cpp's map emplace). One probe sequence for both. */
+static void merge_add(struct bpe_state *b, int32_t left, int32_t right, int32_t result)
+{
+    uint32_t i = pair_hash(left, right) & b->merge_mask;
+    for (uint32_t m; (m = b->merge_slots[i]) != 0; i = (i + 1) & b->merge_mask) {
+        if (b->merges[m - 1].left == left && b->merges[m - 1].right == right) {
+            b->merges_dropped++;
+            return;
+        }
+    }
+    b->merges[b->n_merges] = (struct bpe_merge){ left, right, result };
+    b->merge_slots[i] = ++b->n_merges;
+}
+
 /* Reads "left right" lines: each side and the joined text must be tokens
  * (in these vocabularies they always are; llama.cpp would merge into a
- * non-token and fall back to bytes). A repeated pair keeps its first rank. */
+ * non-token and fall back to bytes). */
 static int read_merges(struct tokenizer *t, struct bpe_state *b, const struct gguf_kv *kv, struct gguf_reader *r,
                        struct gguf_error *err)
 {
@@ -201,21 +257,18 @@ static int read_merges(struct tokenizer *t, struct bpe_state *b, const struct gg
             sp++;
         int32_t left = -1, right = -1, result = -1;
         if (sp < len) {
-            left = tokenizer_lookup(t, line, sp);
-            right = tokenizer_lookup(t, line + sp + 1, len - sp - 1);
-            memmove(line + sp, line + sp + 1, len - sp - 1);      /* the joined text */
-            result = tokenizer_lookup(t, line, len - 1);
+            const char *rt = line + sp + 1;
+            size_t rn = len - sp - 1;
+            uint64_t hl = fnv(FNV_START, line, sp);
+            left = lookup_hashed(t, line, sp, "", 0, hl);
+            right = tokenizer_bpe_lookup(t, rt, rn);
+            if (left >= 0 && right >= 0)
+                result = lookup_hashed(t, line, sp, rt, rn, fnv(hl, rt, rn));
         }
-        if (left < 0 || right < 0 || result < 0 || merge_find(b, left, right)) {
+        if (left < 0 || right < 0 || result < 0)
             b->merges_dropped++;
-            continue;
-        }
-        uint32_t m = b->n_merges++;
-        b->merges[m] = (struct bpe_merge){ left, right, result };
-        uint32_t h = pair_hash(left, right) & b->merge_mask;
-        while (b->merge_slots[h])
-            h = (h + 1) & b->merge_mask;
-        b->merge_slots[h] = m + 1;
+        else
+            merge_add(b, left, right, result);
     }
     kfree(line);
     return 0;
@@ -447,7 +500,7 @@ static int load_tables(struct tokenizer *t, const struct gguf_file *f, struct gg
         unsigned k = unicode_encode(bpe_cp_of_byte((uint8_t)c), u);
         b->byte_id[c] = tokenizer_lookup(t, (const char *)u, k);
     }
-    b->table_bytes += (uint64_t)n * (4 + 4 + 1) + ((uint64_t)t->slot_mask + 1) * 4 + (uint64_t)t->n_special * 4 +
+    b->table_bytes += (uint64_t)n * (4 + 4 + 1) + (uint64_t)t->n_special * 4 +
                       64 * 4 + t->text_offset[n - 1] + t->text_len[n - 1];
     return 0;
 }
@@ -469,6 +522,7 @@ void tokenizer_bpe_free(struct tokenizer *t)
     if (t->bpe) {
         kfree(t->bpe->merges);
         kfree(t->bpe->merge_slots);
+        kfree(t->bpe->tok_slots);
         kfree(t->bpe->eog);
         kfree(t->bpe);
     }

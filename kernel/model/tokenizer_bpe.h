@@ -25,6 +25,8 @@ struct bpe_state {
     uint32_t merges_in_file;
     uint32_t merges_dropped;       /* a side or the result is not a token */
     struct bpe_merge *merges;
+    uint64_t *tok_slots;           /* token hash: (tag << 32) | (id + 1), 0 = empty */
+    uint32_t tok_mask;
     uint32_t *merge_slots;         /* hash of (left, right): merge index + 1, 0 = empty */
     uint32_t merge_mask;
     int32_t byte_id[256];          /* token of each byte's printable stand-in */
@@ -42,6 +44,8 @@ int tokenizer_bpe_encode(const struct tokenizer *t, const char *text, size_t len
 int tokenizer_bpe_piece(const struct tokenizer *t, int32_t id, int special, char *buf, size_t cap);
 int tokenizer_bpe_decode(const struct tokenizer *t, const int32_t *ids, size_t n, int remove_special,
                          int unparse_special, char *buf, size_t cap);
+/* tokenizer_lookup for a BPE vocabulary. */
+int32_t tokenizer_bpe_lookup(const struct tokenizer *t, const char *text, size_t len);
 /* The merge of two adjacent tokens, or NULL. */
 const struct bpe_merge *tokenizer_bpe_merge(const struct tokenizer *t, int32_t left, int32_t right);
 /* The byte a printable stand-in code point means, or -1. */

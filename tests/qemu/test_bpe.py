@@ -53,10 +53,17 @@ def subset(all_rows):
     return special + fit[::step][:PER_VOCAB - len(special)]
 
 
+def heap_kb(q):
+    m = re.search(r"Heap:\s+(\d+) KB in", q.cmd("mem"))
+    return int(m.group(1)) if m else None
+
+
 def body(suite, q, vocabs):
+    base = heap_kb(q)
     for i, name in enumerate(vocabs):
         dev = "vd" + chr(ord("a") + i)
         out = q.cmd(f"loadmodel {dev}", timeout=180)
+        heap = heap_kb(q)
         ok = "Tokenizer ready." in out
         suite.check(f"{name}: loadmodel builds the BPE tokenizer", ok, out)
         if not ok:
@@ -65,7 +72,8 @@ def body(suite, q, vocabs):
         kib = re.search(r"tables (\d+) KiB", out)
         toks = re.search(r"(\d+) tokens", out)
         print(f"  {name}: {toks.group(1) if toks else '?'} tokens, tokenizer built in "
-              f"{int(us.group(1)) / 1000 if us else -1:.1f} ms, tables {kib.group(1) if kib else '?'} KiB")
+              f"{int(us.group(1)) / 1000 if us else -1:.1f} ms, tables {kib.group(1) if kib else '?'} KiB, "
+              f"heap in use {heap - base if heap is not None and base is not None else '?'} KiB more than before any model")
         if name in ("gpt-neox", "aquila"):
             suite.check(f"{name}: missing pre-type warned", "missing pre-tokenizer type" in out, out)
         if name in ("llama-bpe", "qwen2", "llama3", "qwen3"):

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "check.h"
+#include "gguf_builder.h"
 #include "host_file_reader.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
@@ -343,9 +344,115 @@ static void test_byte_map(void)
     CHECK_EQ_INT(bpe_byte_of_cp(0x144), -1);
 }
 
+/* A hand-made vocabulary: stand-ins "a" "b" "c" "Ġ" (space), merges
+ * a+b, ab+c, Ġ+a, one merge of non-tokens and one repeated pair (both
+ * dropped), a CONTROL and a USER_DEFINED token, an empty token. */
+enum { SMALL_DUP_TEXT = 1, SMALL_NO_MERGES = 2, SMALL_BOS = 4 };
+
+static void build_small(struct gbuf *b, const char *pre, int flags)
+{
+    static const char *toks[] = { "a", "b", "c", "\xC4\xA0", "ab", "abc", "\xC4\xA0" "a", "<|x|>", "<u>", "", "q" };
+    static const int types[] = { 1, 1, 1, 1, 1, 1, 1, 3, 4, 1, 1 };
+    static const char *merges[] = { "a b", "ab c", "\xC4\xA0 a", "q z", "a b" };
+    uint64_t n = sizeof(toks) / sizeof(toks[0]), nm = sizeof(merges) / sizeof(merges[0]);
+    gb_header(b, 3, 0, 4 + (pre != NULL) + !(flags & SMALL_NO_MERGES) + ((flags & SMALL_BOS) ? 2 : 0));
+    gb_kv_str(b, "tokenizer.ggml.model", "gpt2");
+    if (pre)
+        gb_kv_str(b, "tokenizer.ggml.pre", pre);
+    gb_str(b, "tokenizer.ggml.tokens"); gb_u32(b, 9); gb_u32(b, 8); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_str(b, (flags & SMALL_DUP_TEXT) && i == n - 1 ? "a" : toks[i]);
+    gb_str(b, "tokenizer.ggml.token_type"); gb_u32(b, 9); gb_u32(b, 5); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++)
+        gb_u32(b, (uint32_t)types[i]);
+    if (!(flags & SMALL_NO_MERGES)) {
+        gb_str(b, "tokenizer.ggml.merges"); gb_u32(b, 9); gb_u32(b, 8); gb_u64(b, nm);
+        for (uint64_t i = 0; i < nm; i++)
+            gb_str(b, merges[i]);
+    }
+    gb_kv_u32(b, "tokenizer.ggml.eos_token_id", 99);     /* out of range: the default (11 -> none) */
+    if (flags & SMALL_BOS) {
+        gb_kv_u32(b, "tokenizer.ggml.bos_token_id", 7);
+        gb_str(b, "tokenizer.ggml.add_bos_token"); gb_u32(b, 7); gb_u8(b, 1);
+    }
+}
+
+static int load_small(struct loaded *m, const char *pre, int flags, struct gguf_error *err, struct gbuf *g)
+{
+    memset(g, 0, sizeof(*g));
+    memset(m, 0, sizeof(*m));
+    build_small(g, pre, flags);
+    static struct mem_source src;
+    src = (struct mem_source){ g->data, g->len };
+    gguf_reader_init(&m->r, mem_read, &src, g->len, GGUF_READAHEAD_DEFAULT);
+    int rc = gguf_parse(&m->r, &m->f, err);
+    if (rc == 0)
+        rc = tokenizer_load(&m->t, &m->f, &m->r, err);
+    return rc;
+}
+
+static void test_small_vocab(void)
+{
+    struct loaded m;
+    struct gguf_error err;
+    struct gbuf g;
+    int32_t ids[32];
+    char out[64];
+
+    CHECK_EQ_INT(load_small(&m, "bogus", 0, &err, &g), -ETOK_UNSUPPORTED);
+    CHECK(strstr(err.message, "unknown pre-tokenizer type: 'bogus'") != NULL);
+    unload(&m);
+    free(g.data);
+    CHECK_EQ_INT(load_small(&m, "gpt-2", SMALL_NO_MERGES, &err, &g), -ETOK_VOCAB);
+    CHECK(strstr(err.message, "merges") != NULL);
+    unload(&m);
+    free(g.data);
+    CHECK_EQ_INT(load_small(&m, "gpt-2", SMALL_DUP_TEXT, &err, &g), -ETOK_VOCAB);
+    CHECK(strstr(err.message, "same text") != NULL);
+    unload(&m);
+    free(g.data);
+
+    /* No pre-type: 'default', flagged for the warning; gpt2 defaults bos = eos = 11, out of range here. */
+    CHECK_EQ_INT(load_small(&m, NULL, 0, &err, &g), 0);
+    CHECK(m.t.bpe && m.t.bpe->missing_pre && m.t.bpe->pre == BPE_PRE_DEFAULT);
+    CHECK(m.t.bos == -1 && m.t.eos == -1 && !m.t.add_bos && !m.t.add_eos);
+    unload(&m);
+    free(g.data);
+
+    CHECK_EQ_INT(load_small(&m, "gpt-2", SMALL_BOS, &err, &g), 0);
+    CHECK_EQ_INT(m.t.bpe->n_merges, 3);
+    CHECK_EQ_INT(m.t.bpe->merges_dropped, 2);
+    CHECK(m.t.bos == 7 && m.t.add_bos);
+    uint32_t len;
+    const char *empty = tokenizer_text(&m.t, 9, &len);
+    CHECK(len == 9 && memcmp(empty, "[EMPTY_9]", 9) == 0);
+    /* "abc ab": pieces "abc" and " ab"; in "Ġab" a+b (rank 0) wins over
+     * Ġ+a (rank 2), and Ġ+ab is no merge: abc | Ġ ab. */
+    CHECK_EQ_INT(tokenizer_encode_special(&m.t, "abc ab", 6, 0, 0, ids, 32), 3);
+    CHECK(ids[0] == 5 && ids[1] == 3 && ids[2] == 4);
+    /* " a" alone: Ġ+a. */
+    CHECK_EQ_INT(tokenizer_encode_special(&m.t, " a", 2, 0, 0, ids, 32), 1);
+    CHECK_EQ_INT(ids[0], 6);
+    /* USER_DEFINED text is split out always, CONTROL only with special parsing; BOS with add_special. */
+    CHECK_EQ_INT(tokenizer_encode_special(&m.t, "<u>a", 4, 1, 0, ids, 32), 3);
+    CHECK(ids[0] == 7 && ids[1] == 8 && ids[2] == 0);
+    int n = tokenizer_encode_special(&m.t, "a<|x|>", 6, 0, 1, ids, 32);
+    CHECK(n == 2 && ids[0] == 0 && ids[1] == 7);
+    /* Decoding: the CONTROL token prints only with --special. */
+    CHECK_EQ_INT(tokenizer_decode_special(&m.t, ids, 2, 0, 0, out, sizeof(out)), 1);
+    CHECK_EQ_INT(tokenizer_decode_special(&m.t, ids, 2, 0, 1, out, sizeof(out)), 6);
+    CHECK(memcmp(out, "a<|x|>", 6) == 0);
+    /* remove_special drops the leading BOS the model adds. */
+    int32_t bos_a[2] = { 7, 0 };
+    CHECK_EQ_INT(tokenizer_decode_special(&m.t, bos_a, 2, 1, 1, out, sizeof(out)), 1);
+    unload(&m);
+    free(g.data);
+}
+
 int main(void)
 {
     test_byte_map();
+    test_small_vocab();
     test_vocabularies();
     test_llama3_details();
     return check_summary("test_tokenizer_bpe");

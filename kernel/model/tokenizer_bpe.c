@@ -433,7 +433,19 @@ static int choose_pre(struct bpe_state *b, const struct gguf_file *f, int *add_b
         snprintf(b->pre_name, sizeof(b->pre_name), "%s", pre);
         return 0;
     }
-    char what[96];
+    /* Pre-types llama.cpp knows whose rules are not implemented here. */
+    static const char *const other[] = { "minicpm5", "deepseek-llm", "deepseek-coder", "deepseek-v3", "spark2_5",
+        "youtu", "falcon", "jais-2", "gemma4", "granite-embed-multi-311m", "sarvam-moe", "jina-v1-en", "jina-v2-code",
+        "roberta-bpe", "whitespace", "qwen35", "poro-chat", "glm4", "chatglm-bpe", "viking", "tekken", "bloom",
+        "gpt3-finnish", "exaone-moe", "chameleon", "gpt-4o", "llama4", "kanana2", "talkie", "granite-embed-multi-97m",
+        "tiny_aya", "cohere2moe", "superbpe", "bailingmoe", "bailingmoe2", "llada-moe", "seed-coder", "hunyuan-dense",
+        "hy_v4", "joyai-llm", "kimi-k2", "ufakzeka", "grok-2", "afmoe", "laguna", "minimax-m2", NULL };
+    char what[112];
+    for (const char *const *o = other; *o; o++)
+        if (strcmp(*o, pre) == 0) {
+            snprintf(what, sizeof(what), "pre-tokenizer type '%.40s' is not supported", pre);
+            return fail(err, -ETOK_UNSUPPORTED, 0, what);
+        }
     snprintf(what, sizeof(what), "unknown pre-tokenizer type: '%.40s'", pre);
     return fail(err, -ETOK_UNSUPPORTED, 0, what);
 }

@@ -403,6 +403,10 @@ static void test_small_vocab(void)
     CHECK(strstr(err.message, "unknown pre-tokenizer type: 'bogus'") != NULL);
     unload(&m);
     free(g.data);
+    CHECK_EQ_INT(load_small(&m, "falcon", 0, &err, &g), -ETOK_UNSUPPORTED);
+    CHECK(strstr(err.message, "pre-tokenizer type 'falcon' is not supported") != NULL);
+    unload(&m);
+    free(g.data);
     CHECK_EQ_INT(load_small(&m, "gpt-2", SMALL_NO_MERGES, &err, &g), -ETOK_VOCAB);
     CHECK(strstr(err.message, "merges") != NULL);
     unload(&m);

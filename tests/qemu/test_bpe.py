@@ -96,6 +96,13 @@ def body(suite, q, vocabs):
                 bad += 1
                 print(f"    mismatch {name} {text!r}: {o1.strip()[-200:]} | {o2.strip()[-200:]}")
         suite.check(f"{name}: {good}/{good + bad} strings tokenize as llama.cpp in the kernel", bad == 0 and good > 0)
+        if i == 0:
+            out = q.cmd("tokenize a\\xf4\\x90\\x80\\x80")
+            suite.check(f"{name}: a code point above U+10FFFF is a clear error (llama.cpp aborts)",
+                        "above U+10FFFF" in out and "ids:" not in out, out)
+            out = q.cmd("tokenize --special <|eot_id|>") if name.startswith("llama") else ""
+            if out:
+                suite.check(f"{name}: --special parses <|eot_id|>", "ids: 128000 128009" in out, out)
     out = q.cmd("detokenize --special")
     suite.check("detokenize --special without ids prints usage", "Usage: detokenize" in out, out)
 

@@ -24,3 +24,4 @@ mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
 mk vocab-special.gguf --vocab-only --add-eos --user-token '<|user|>' --user-token '<|assistant|>' \
     --user-token '[INST]' --user-token 'Hello world' --user-token 'xyzzy'
 bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
+bash scripts/make-bpe-models.sh

@@ -47,6 +47,7 @@ static const struct error_entry error_table[] = {
     { EGGUF_EMPTY,      "EGGUF_EMPTY",      "GGUF file has no metadata and no tensors" },
     { ETOK_COUNT,       "ETOK_COUNT",       "token scores or types do not match the tokens" },
     { ETOK_NOPIECE,     "ETOK_NOPIECE",     "text has a byte the vocabulary cannot encode" },
+    { ETOK_TEXT,        "ETOK_TEXT",        "text decodes to a code point above U+10FFFF" },
 };
 
 static const struct error_entry *find_error(int code)

@@ -47,6 +47,7 @@
 #define EGGUF_EMPTY      221 /* no key-values and no tensors */
 #define ETOK_COUNT       235 /* scores or token types not one per token */
 #define ETOK_NOPIECE     236 /* a byte has no piece and there is no unknown token */
+#define ETOK_TEXT        232 /* text holds a code point above U+10FFFF */
 
 /* Short symbolic name, e.g. "EIO"; "E?" for an unknown code. Accepts the
  * code with either sign. */

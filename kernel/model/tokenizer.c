@@ -5,6 +5,7 @@
 #include "lib/hash_probe.h"
 #include "lib/string.h"
 #include "model/name_set.h"
+#include "model/tokenizer_bpe.h"
 
 static int tok_fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
 {
@@ -42,6 +43,8 @@ static uint64_t piece_slot(const struct tokenizer *t, const char *text, size_t l
 
 int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len)
 {
+    if (t->bpe)
+        return tokenizer_bpe_lookup(t, text, len);
     int32_t id = t->slots[piece_slot(t, text, len)];
     return id < 0 ? -1 : id;
 }
@@ -210,9 +213,11 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
     const char *model = gguf_get_str(f, "tokenizer.ggml.model");
     if (!model)
         return tok_fail(err, -ETOK_UNSUPPORTED, 0, "the model has no tokenizer.ggml.model");
+    if (strcmp(model, "gpt2") == 0)
+        return tokenizer_bpe_load(t, f, r, err);
     if (strcmp(model, "llama") != 0) {
-        char what[96];
-        snprintf(what, sizeof(what), "tokenizer model '%.40s' is not supported (only 'llama')", model);
+        char what[112];
+        snprintf(what, sizeof(what), "tokenizer model '%.40s' is not supported (only 'llama', 'gpt2')", model);
         return tok_fail(err, -ETOK_UNSUPPORTED, 0, what);
     }
     const struct gguf_kv *tokens = find_array(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, 0);
@@ -264,6 +269,10 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
 
 void tokenizer_free(struct tokenizer *t)
 {
+    if (t->bpe) {
+        tokenizer_bpe_free(t);
+        return;
+    }
     kfree(t->pool);
     kfree(t->text_offset);
     kfree(t->text_len);

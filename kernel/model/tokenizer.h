@@ -36,6 +36,9 @@ struct tokenizer {
     uint32_t n_user;
     int32_t bos, eos, unk, pad;  /* each in range, or -1 when the vocabulary has none */
     int add_bos, add_eos, add_space_prefix;
+    struct bpe_state *bpe;   /* byte-level BPE ("gpt2"), NULL for SentencePiece */
+    int32_t *special_ids;    /* special-token partition candidates (token_partition.h) */
+    uint32_t n_special;
 };
 
 /* Builds the tokenizer; unsupported models (tokenizer.ggml.model other than
@@ -63,5 +66,32 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, ch
 /* The raw piece text (e.g. "▁Hello") and its length. */
 const char *tokenizer_text(const struct tokenizer *t, int32_t id, uint32_t *len);
 int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len);
+
+/* llama.cpp's tokenize flags: add_special adds BOS (and EOS) as the model
+ * says, parse_special splits CONTROL token text out (USER_DEFINED always).
+ * Returns the count, -ENOSPC, -ENOMEM, or -ETOK_TEXT for text that decodes
+ * above U+10FFFF (where llama.cpp aborts). */
+int tokenizer_encode_special(const struct tokenizer *t, const char *text, size_t len, int add_special,
+                             int parse_special, int32_t *ids, size_t max_ids);
+/* llama.cpp's detokenize: remove_special drops the BOS/EOS the model adds,
+ * unparse_special prints CONTROL tokens' text. */
+int tokenizer_decode_special(const struct tokenizer *t, const int32_t *ids, size_t n, int remove_special,
+                             int unparse_special, char *buf, size_t cap);
+/* 1 if id ends generation (EOS, <|eot_id|>, <|im_end|>, <|endoftext|>, ...). */
+int tokenizer_is_eog(const struct tokenizer *t, int32_t id);
+
+/* Streaming output for generate: bytes of each new token, holding back an
+ * incomplete UTF-8 sequence at the end until the next token completes it. */
+struct tokenizer_stream {
+    uint8_t pending[4];
+    uint8_t n;
+};
+/* Writes the printable bytes so far to out (cap >= TOKENIZER_MAX_PIECE + 4
+ * avoids -ENOSPC); returns their count or a negative error. special: print
+ * CONTROL tokens' text. */
+int tokenizer_stream_push(const struct tokenizer *t, struct tokenizer_stream *s, int32_t id, int special, char *out,
+                          size_t cap);
+/* The held-back bytes (an incomplete sequence at the end of the output). */
+int tokenizer_stream_flush(struct tokenizer_stream *s, char *out, size_t cap);
 
 #endif

@@ -5,6 +5,7 @@
 #include "lib/hex.h"
 #include "lib/string.h"
 #include "model/tokenizer.h"
+#include "model/tokenizer_bpe.h"
 
 struct symbol {
     const char *text;
@@ -238,6 +239,8 @@ static size_t partition(const struct tokenizer *t, const char *text, size_t len,
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_special, int32_t *ids,
                      size_t max_ids)
 {
+    if (t->bpe)
+        return tokenizer_bpe_encode(t, text, len, add_special, 0, ids, max_ids);
     if (len > (1u << 24))
         return -E2BIG;
     size_t n_out = 0;
@@ -274,6 +277,8 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
 
 int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap)
 {
+    if (t->bpe)
+        return tokenizer_bpe_piece(t, id, 0, buf, cap);
     if (id < 0 || (uint32_t)id >= t->n_tokens)
         return -ERANGE;
     const char *text = t->pool + t->text_offset[id];
@@ -318,6 +323,8 @@ int tokenizer_piece(const struct tokenizer *t, int32_t id, char *buf, size_t cap
 
 int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, char *buf, size_t cap)
 {
+    if (t->bpe)
+        return tokenizer_bpe_decode(t, ids, n, 0, 0, buf, cap);
     char piece[TOKENIZER_MAX_PIECE];
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {

@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "model/ggml_types.h"
 #include "model/model.h"
+#include "model/tokenizer_bpe.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
@@ -123,6 +124,13 @@ static int init_tokenizer(struct model *m, struct gguf_reader *r, struct gguf_er
     printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, add_eos %s, space prefix %s, %u user-defined; "
            "built in %lu us\n", t->n_tokens, t->bos, t->eos, t->unk, t->add_bos ? "yes" : "no",
            t->add_eos ? "yes" : "no", t->add_space_prefix ? "yes" : "no", t->n_user, time_us() - t0);
+    if (t->bpe) {
+        const struct bpe_state *b = t->bpe;
+        if (b->missing_pre)
+            printk("  warning: missing pre-tokenizer type, using: 'default' (generation quality will be degraded)\n");
+        printk("  byte-level BPE: pre '%s', %u merges, %u special, %u EOG; tables %lu KiB\n", b->pre_name,
+               b->n_merges, t->n_special, b->n_eog, (unsigned long)(b->table_bytes / 1024));
+    }
     return 0;
 }
 
@@ -338,10 +346,17 @@ static int cmd_tokenize(int argc, char **argv)
     const struct tokenizer *t = loaded_tokenizer();
     if (!t)
         return -ENOENT;
-    int add_special = 1;
-    if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
-        add_special = 0;
-        text += text[8] ? 9 : 8;
+    int add_special = 1, special = 0;
+    for (;;) {
+        if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
+            add_special = 0;
+            text += text[8] ? 9 : 8;
+        } else if (strncmp(text, "--special", 9) == 0 && (text[9] == ' ' || text[9] == 0)) {
+            special = 1;
+            text += text[9] ? 10 : 9;
+        } else {
+            break;
+        }
     }
     /* Quotes group and are dropped, as for every other command. */
     static char unquoted[LINE_TEXT_MAX], bytes[LINE_TEXT_MAX];
@@ -354,7 +369,7 @@ static int cmd_tokenize(int argc, char **argv)
     if (len < 0)
         return len;
     static int32_t ids[MAX_IDS];
-    int n = tokenizer_encode(t, bytes, (size_t)len, add_special, ids, MAX_IDS);
+    int n = tokenizer_encode_special(t, bytes, (size_t)len, add_special, special, ids, MAX_IDS);
     if (n < 0) {
         printk("tokenize: %s\n", error_text(n));
         return n;
@@ -385,16 +400,19 @@ static int cmd_detokenize(int argc, char **argv)
     if (!t)
         return -ENOENT;
     static int32_t ids[SHELL_MAX_ARGS];
-    for (int i = 1; i < argc; i++) {
+    int special = strcmp(argv[1], "--special") == 0, first = 1 + special;
+    if (argc <= first)
+        return shell_usage("detokenize");
+    for (int i = first; i < argc; i++) {
         unsigned long long v;
         if (arg_to_u64(argv[i], 0, t->n_tokens - 1, &v) < 0) {
             printk("detokenize: '%s' is not a token id (0 to %u)\n", argv[i], t->n_tokens - 1);
             return -EINVAL;
         }
-        ids[i - 1] = (int32_t)v;
+        ids[i - first] = (int32_t)v;
     }
     static char text[SHELL_MAX_ARGS * TOKENIZER_MAX_PIECE / 8];
-    int n = tokenizer_decode(t, ids, (size_t)argc - 1, text, sizeof(text));
+    int n = tokenizer_decode_special(t, ids, (size_t)(argc - first), 0, special, text, sizeof(text));
     if (n < 0) {
         printk("detokenize: %s\n", error_text(n));
         return n;
@@ -410,10 +428,11 @@ static const struct shell_command model_commands[] = {
       "load a GGUF model from a disk (default: the first) at a byte offset (default 0) and build its tokenizer; "
       "Ctrl-C stops it", cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
-    { "tokenize", "tokenize [--no-bos] <text>",
-      "token ids of text, with BOS/EOS as the model asks unless --no-bos (quotes group; escapes: \\n \\t "
-      "\\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
-    { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize, 0 },
+    { "tokenize", "tokenize [--no-bos] [--special] <text>",
+      "token ids of text, with BOS/EOS as the model asks unless --no-bos; --special parses special-token text "
+      "(quotes group; escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
+    { "detokenize", "detokenize [--special] <id>...", "text of token ids (--special: control tokens too)",
+      cmd_detokenize, 0 },
 };
 
 void model_commands_register(void)

@@ -16,9 +16,12 @@ out=build/fuzz
 mkdir -p "$out"
 common=(kernel/model/gguf.c kernel/model/gguf_reader.c kernel/model/ggml_types.c kernel/model/name_set.c
         kernel/model/tokenizer.c kernel/model/tokenizer_encode.c kernel/lib/format.c kernel/lib/string.c
-        kernel/lib/errno.c tests/host/host_heap_shim.c tests/host/host_printk_shim.c)
+        kernel/lib/errno.c tests/host/host_heap_shim.c tests/host/host_printk_shim.c
+        kernel/model/tokenizer_bpe.c kernel/model/tokenizer_bpe_encode.c kernel/model/tokenizer_api.c
+        kernel/model/token_partition.c kernel/model/bpe_pretok.c kernel/model/unicode_class.c
+        kernel/model/unicode_tables.c)
 pass=0; fail=0
-for target in gguf tokenizer vocab; do
+for target in gguf tokenizer vocab tokenizer_bpe; do
     bin=$out/fuzz_$target
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
             -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}"; then

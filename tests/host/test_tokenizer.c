@@ -99,10 +99,10 @@ static void test_small_vocab(void)
     free(b.data);
 
     struct gbuf g = { 0 };
-    build_small(&g, "gpt2");
+    build_small(&g, "bert");
     struct mem_source src2 = { g.data, g.len };
     CHECK_EQ_INT(load(&m, mem_read, &src2, g.len, &err), -ETOK_UNSUPPORTED);
-    CHECK(strstr(err.message, "'gpt2' is not supported") != NULL);
+    CHECK(strstr(err.message, "'bert' is not supported") != NULL);
     unload(&m);
     free(g.data);
 }

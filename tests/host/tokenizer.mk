@@ -1,3 +1,3 @@
 HOST_TESTS += test_tokenizer
 test_tokenizer_SRCS := tests/host/test_tokenizer.c kernel/model/tokenizer.c kernel/model/tokenizer_encode.c \
-                       $(MODEL_SRCS)
+                       $(TOKENIZER_BPE_SRCS) $(MODEL_SRCS)

@@ -36,18 +36,37 @@ int split_args(char *line, char **argv, int max_args)
     return argc;
 }
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Where the quote at q closes: the next same quote at the end of a word
+ * (followed by a blank or the end), or NULL. */
+static const char *closing_quote(const char *q)
+{
+    for (const char *r = q + 1; *r; r++) {
+        if (*r == '\\' && r[1])
+            r++;
+        else if (*r == *q && (r[1] == 0 || is_blank(r[1])))
+            return r;
+    }
+    return NULL;
+}
+
 int unquote_text(const char *in, char *out, int cap)
 {
     int o = 0;
-    char quote = 0;
+    const char *close = NULL;
     for (const char *r = in; *r; r++) {
-        if (!quote && (*r == '"' || *r == '\'')) {
-            quote = *r;
+        if (r == close) {
+            close = NULL;
             continue;
         }
-        if (quote && *r == quote) {
-            quote = 0;
-            continue;
+        if (!close && (*r == '"' || *r == '\'') && (r == in || is_blank(r[-1]))) {
+            close = closing_quote(r);
+            if (close)
+                continue;
         }
         int n = (*r == '\\' && r[1]) ? 2 : 1;
         if (o + n >= cap)
@@ -56,8 +75,6 @@ int unquote_text(const char *in, char *out, int cap)
         if (n == 2)
             out[o++] = *++r;
     }
-    if (quote)
-        return -EINVAL;
     out[o] = 0;
     return o;
 }

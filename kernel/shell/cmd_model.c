@@ -361,8 +361,6 @@ static int cmd_tokenize(int argc, char **argv)
     /* Quotes group and are dropped, as for every other command. */
     static char unquoted[LINE_TEXT_MAX], bytes[LINE_TEXT_MAX];
     int len = unquote_text(text, unquoted, sizeof(unquoted));
-    if (len == -EINVAL)
-        printk("Unterminated quote\n");
     if (len < 0)
         return len;
     len = text_unescape(unquoted, bytes, sizeof(bytes));

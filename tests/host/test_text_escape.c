@@ -60,12 +60,21 @@ static void test_unquote(void)
     CHECK_EQ_STR(out, "a  b c   d e");
     CHECK_EQ_INT(unquote_text("\"\"", out, sizeof(out)), 0);
     CHECK_EQ_STR(out, "");
-    CHECK_EQ_INT(unquote_text("it\"'\"s", out, sizeof(out)), 4);     /* a ' inside "..." */
+    CHECK_EQ_INT(unquote_text("\"it's\"", out, sizeof(out)), 4);     /* a ' inside "..." */
     CHECK_EQ_STR(out, "it's");
+    CHECK_EQ_INT(unquote_text("it\"s\"", out, sizeof(out)), 5);      /* mid-word: kept */
+    CHECK_EQ_STR(out, "it\"s\"");
     CHECK_EQ_INT(unquote_text("\\x22q\\\\", out, sizeof(out)), 7);   /* escapes untouched */
     CHECK_EQ_STR(out, "\\x22q\\\\");
-    CHECK_EQ_INT(unquote_text("\"open", out, sizeof(out)), -EINVAL);
-    CHECK_EQ_INT(unquote_text("what's up", out, sizeof(out)), -EINVAL);
+    /* Apostrophes and unmatched quotes are text (issue 10's strings: prose). */
+    CHECK_EQ_INT(unquote_text("\"open", out, sizeof(out)), 5);
+    CHECK_EQ_STR(out, "\"open");
+    CHECK_EQ_INT(unquote_text("what's up", out, sizeof(out)), 9);
+    CHECK_EQ_STR(out, "what's up");
+    CHECK_EQ_INT(unquote_text("I'm you're 'x' it 's 'll", out, sizeof(out)), 22);
+    CHECK_EQ_STR(out, "I'm you're x it 's 'll");
+    CHECK_EQ_INT(unquote_text("say \"a b\" don't", out, sizeof(out)), 13);
+    CHECK_EQ_STR(out, "say a b don't");
     CHECK_EQ_INT(unquote_text("abcdef", out, 4), -E2BIG);
     char text[64];
     CHECK_EQ_INT(unquote_text("\"tab\\there\"", out, sizeof(out)), 9);

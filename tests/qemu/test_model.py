@@ -145,12 +145,15 @@ def other_models(suite):
         out = q.cmd("tokenize Hello world")
         suite.check("F16 model tokenizes", "ids: 1 15043 3186" in out, out)
         out = q.cmd("loadmodel vdb", timeout=60)
-        suite.check("gpt2-tokenizer model still loads", "Model loaded successfully!" in out, out)
+        # As llama.cpp: a gpt2 vocabulary without merges fails the load, and
+        # (issue 8) the model loaded before stays.
         suite.check("gpt2 vocabulary without merges refused by name",
-                    "cannot find tokenizer merges" in out, out)
-        out = q.cmd("tokenize hi")
-        suite.check("tokenize explains there is no tokenizer", "no supported tokenizer" in out, out)
-        suite.check("modelinfo works for the gpt2 model", "tokenizer.ggml.model" in q.cmd("modelinfo"))
+                    "cannot find tokenizer merges" in out and "Failed to load model" in out, out)
+        suite.check("the F16 model from vda stays loaded", "The model from vda is still loaded." in out, out)
+        out = q.cmd("tokenize Hello world")
+        suite.check("the F16 model still tokenizes", "ids: 1 15043 3186" in out, out)
+        out = q.cmd("modelinfo")
+        suite.check("modelinfo shows the F16 model's tensors", "token_embd.weight" in out, out)
     session(suite, Qemu("model-f16-gpt2", drives=[f"file={MODELS}/tinystories-15m-f16.gguf,format=raw,if=virtio",
                                                    f"file={MODELS}/gpt2-tokenizer.gguf,format=raw,if=virtio"],
                         timeout=300), f16)

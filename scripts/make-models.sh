@@ -6,7 +6,7 @@
 #   build/models/tinystories-15m-f16.gguf  GGUF v2, F16
 #   build/models/vocab-only.gguf           metadata and vocabulary only (host tests)
 #   build/models/gpt2-tokenizer.gguf       tokenizer.ggml.model = "gpt2" (unsupported)
-#   model.img                              512 MB raw disk, the F32 model at offset 0
+#   build/model.img                        512 MB raw disk, the F32 model at offset 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/models
@@ -20,4 +20,4 @@ mk tinystories-15m-f32.gguf --version 3 --type f32
 mk tinystories-15m-f16.gguf --version 2 --type f16
 mk vocab-only.gguf --vocab-only
 mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
-bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
+bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" build/model.img 512

@@ -125,7 +125,7 @@ def main_model(suite):
                     "unloading the model" in out and "Tokenizer ready." in out, out)
         out = q.cmd("mem")
         suite.check("shell alive after two loads", "Free:" in out, out)
-    session(suite, Qemu("model-f32", drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=300), body)
+    session(suite, Qemu("model-f32", drives=[f"file={ROOT}/build/model.img,format=raw,if=virtio"], timeout=300), body)
     print(f"INFO: loadmodel {state.get('load_mbps')} MB/s first load, {state.get('reload_mbps')} MB/s reload; "
           f"blkperf {state.get('blkperf')} MB/s on the same disk; tokenizer built in {state.get('tok_us')} us")
 
@@ -154,7 +154,7 @@ def other_models(suite):
                     "Failed to load model (error -12)" in out and "can be allocated" in out, out)
         suite.check("-m 40M: shell alive", q.cmd("echo ok").strip() == "ok")
     session(suite, Qemu("model-small-memory", mem="40M",
-                        drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=120), small_memory)
+                        drives=[f"file={ROOT}/build/model.img,format=raw,if=virtio"], timeout=120), small_memory)
 
 
 def bad_files(suite):

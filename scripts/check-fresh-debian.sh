@@ -18,7 +18,8 @@
 # repository; uncommitted changes are not tested) in /root/embodios, and
 # /proc, /sys and /dev mounted for the time of the command. The copies stay
 # for inspection and are replaced on the next run. Needs root, the network
-# (deb.debian.org and the npm registry) and debootstrap (installed with
+# (deb.debian.org and the npm registry; local CA certificates of the host are
+# copied in) and debootstrap (installed with
 # apt-get when missing).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,13 +55,26 @@ mount_root() {
     mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
     cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 }
+# Behind a TLS-intercepting proxy the host trusts extra CAs; the chroot gets
+# the same (Debian's ca-certificates adds them when apt installs it; Debian's
+# node uses the system store). Without them npm fails with
+# SELF_SIGNED_CERT_IN_CHAIN. A plain host has none and nothing changes.
+copy_local_cas() {
+    local root=$1 f n=0
+    for f in /usr/local/share/ca-certificates/*.crt; do
+        [ -f "$f" ] || continue
+        mkdir -p "$root/usr/local/share/ca-certificates"
+        cp "$f" "$root/usr/local/share/ca-certificates/"; n=$((n + 1))
+    done
+    [ "$n" -eq 0 ] || log "copied the host's $n local CA certificate(s) (/usr/local/share/ca-certificates)"
+}
 unmount() {
     local root=$1 p pids=()
     for p in /proc/[0-9]*; do
         [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && pids+=("${p#/proc/}")
     done
     if [ ${#pids[@]} -gt 0 ]; then
-        log "ending processes left in $root: ${pids[*]}"
+        log "ending processes left in $root: $(ps -o pid=,comm= -p "${pids[*]}" | paste -sd ' ')"
         kill -TERM "${pids[@]}" 2>/dev/null || true
         sleep 2
         kill -KILL "${pids[@]}" 2>/dev/null || true
@@ -111,16 +125,17 @@ log "base: $(cat "$dir/base/etc/debian_version"), $(in_root "$dir/base" 'git --v
 
 # ---- one check: a fresh copy, a clone, one command ----------------------
 failed=0
-check() { # check NAME COMMAND-IN-/root/embodios
-    local name=$1 cmd=$2 root=$dir/$1 start rc=0
+check() { # check NAME WHAT COMMAND-IN-/root/embodios
+    local name=$1 what=$2 cmd=$3 root=$dir/$1 start rc=0
     remove_root "$root"
     cp -a "$dir/base" "$root"
     git clone -q --no-local "$repo" "$root/root/embodios"
     git -C "$root/root/embodios" checkout -q --detach "$commit"
+    copy_local_cas "$root"
     current_root=$root
     mount_root "$root"
     log "$name: chroot $root, /root/embodios at $(git -C "$root/root/embodios" log -1 --format='%h %s' | cut -c1-70)"
-    log "$name: $cmd (output in $dir/$name.log)"
+    log "$name: $what (output in $dir/$name.log)"
     start=$(date +%s)
     in_root "$root" "cd /root/embodios && $cmd" >"$dir/$name.log" 2>&1 || rc=$?
     unmount "$root"; current_root=
@@ -142,13 +157,13 @@ run_cmd='timeout 900 make run </dev/null > /root/run.out 2>&1 & pid=$!
 for what in $only; do
     case $what in
         run)
-            if check run "$run_cmd"; then
+            if check run "make run </dev/null until the shell prompt appears" "$run_cmd"; then
                 log "run: PASS, the shell prompt appeared ($(grep -m1 -o 'Boot complete in [^)]*' "$dir/run.log" || true))"
             else
                 log "run: FAIL"; tail -20 "$dir/run.log"; failed=1
             fi ;;
         test)
-            rc=0; check test "make test" || rc=$?
+            rc=0; check test "make test" "make test" || rc=$?
             sed -n '/^##### summary/,$p' "$dir/test.log"
             total=$(grep -E '^Total: [0-9]+ passed, [0-9]+ failed' "$dir/test.log" | tail -1)
             if [ "$rc" -eq 0 ] && [[ $total == *" 0 failed"* ]]; then

@@ -60,7 +60,8 @@ trap - EXIT
 bad=$(mismatches)
 if [ "$rc" -ne 0 ] || [ -n "$bad" ]; then
     echo "tools/install.sh: npm install (exit $rc) did not give the locked versions:" >&2
-    [ -z "$bad" ] || sed 's/^/    /' <<<"$bad" >&2
+    [ -z "$bad" ] || { sed 's/^/    /; 10q' <<<"$bad"; n=$(wc -l <<<"$bad");
+                       [ "$n" -le 10 ] || echo "    ... $((n - 10)) more"; } >&2
     exit 1
 fi
 echo "tools/install.sh: done"

@@ -137,7 +137,7 @@ check() { # check NAME WHAT COMMAND-IN-/root/embodios
     log "$name: chroot $root, /root/embodios at $(git -C "$root/root/embodios" log -1 --format='%h %s' | cut -c1-70)"
     log "$name: $what (output in $dir/$name.log)"
     start=$(date +%s)
-    in_root "$root" "cd /root/embodios && $cmd" >"$dir/$name.log" 2>&1 || rc=$?
+    in_root "$root" "cd /root/embodios || exit 1; $cmd" >"$dir/$name.log" 2>&1 || rc=$?
     unmount "$root"; current_root=
     elapsed=$(( $(date +%s) - start ))
     log "$name: exit $rc after $((elapsed / 60)) min $((elapsed % 60)) s"

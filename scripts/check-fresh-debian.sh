@@ -166,6 +166,13 @@ for what in $only; do
             rc=0; check test "make test" "make test" || rc=$?
             sed -n '/^##### summary/,$p' "$dir/test.log"
             total=$(grep -E '^Total: [0-9]+ passed, [0-9]+ failed' "$dir/test.log" | tail -1)
+            # Build outputs belong under build/: anything else new in the tree
+            # (ignored or untracked) is a finding.
+            left=$(git -C "$dir/test/root/embodios" status --porcelain --ignored --untracked-files=all |
+                   grep -vE '^.. (build/|tools/node_modules/|kernel/embodios\.elf$)' || true)
+            if [ -n "$left" ]; then
+                log "test: files made outside build/:"; sed 's/^/    /; 20q' <<<"$left"; rc=1
+            fi
             if [ "$rc" -eq 0 ] && [[ $total == *" 0 failed"* ]]; then
                 log "test: PASS ($total)"
             else

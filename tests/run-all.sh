@@ -5,10 +5,10 @@
 set -u
 cd "$(dirname "$0")/.."
 
-all_suites=(host build boot shell faults memory block qcow2 reliability perf model fuzz)
+all_suites=(host make boot shell faults memory block qcow2 reliability perf model fuzz)
 declare -A suite_cmd=(
     [host]="make -s host-test"
-    [build]="./tests/build/run.sh"
+    [make]="./tests/make/run.sh"
     [boot]="python3 tests/qemu/test_boot.py"
     [shell]="python3 tests/qemu/test_shell_input.py"
     [faults]="python3 tests/qemu/test_faults.py"

@@ -4,6 +4,8 @@
 # Set SUITES="boot block" to run only some suites (names below).
 set -u
 cd "$(dirname "$0")/.."
+# Python's bytecode caches go under build/ with every other output.
+export PYTHONPYCACHEPREFIX="$PWD/build/pycache"
 
 all_suites=(host make boot shell faults memory block qcow2 reliability perf model fuzz)
 declare -A suite_cmd=(

@@ -23,9 +23,10 @@ check() { if [ "$2" = 0 ]; then ok "$1"; else bad "$1" "${3:-}"; fi; }
 
 # ---- make clean, in a scratch copy of the build files --------------------
 s=$tmp/clean
-mkdir -p "$s/tests/host" "$s/kernel/core" "$s/build/obj" "$s/build/models"
-cp Makefile linker.ld "$s/"
-cp tests/host/Makefile tests/host/*.mk "$s/tests/host/"
+mkdir -p "$s/kernel/core" "$s/build/obj" "$s/build/models"
+# Every make file (the Makefile includes others), nothing else.
+find . \( -path ./build -o -path ./tools/node_modules -o -path ./.git \) -prune -o \
+    \( -name Makefile -o -name '*.mk' -o -name '*.ld' \) -type f -exec cp --parents {} "$s/" \;
 touch "$s/test.img" "$s/model.img" "$s/test.qcow2" "$s/kernel/core/keep.c" \
       "$s/kernel/embodios.elf" "$s/build/disk.img" "$s/build/model.img" "$s/build/obj/x.o"
 out=$(make -C "$s" --no-print-directory clean 2>&1); rc=$?

@@ -25,7 +25,7 @@ check() { if [ "$2" = 0 ]; then ok "$1"; else bad "$1" "${3:-}"; fi; }
 s=$tmp/clean
 mkdir -p "$s/kernel/core" "$s/build/obj" "$s/build/models"
 # Every make file (the Makefile includes others), nothing else.
-find . \( -path ./build -o -path ./tools/node_modules -o -path ./.git \) -prune -o \
+find . \( -name build -o -name node_modules -o -name .git \) -prune -o \
     \( -name Makefile -o -name '*.mk' -o -name '*.ld' \) -type f -exec cp --parents {} "$s/" \;
 touch "$s/test.img" "$s/model.img" "$s/test.qcow2" "$s/kernel/core/keep.c" \
       "$s/kernel/embodios.elf" "$s/build/disk.img" "$s/build/model.img" "$s/build/obj/x.o"

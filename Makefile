@@ -86,7 +86,7 @@ debug:
 # ---- tests ---------------------------------------------------------------
 include tests/host/Makefile
 
-# Test models from LLaMA's real vocabulary (npm) and the spec's model disk (build/model.img).
+# Test models from LLaMA's real vocabulary (npm) and the spec's model.img.
 models:
 	@bash scripts/make-models.sh
 host-test: models

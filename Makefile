@@ -75,14 +75,22 @@ disk: $(DISK)
 $(BUILD)/disk.img:
 	@bash scripts/mkdisk.sh $@ 64
 
+# Only the default disk is made; a DISK= of the user's must exist (else make
+# would say "No rule to make target").
+MAKE_DISK = $(filter $(BUILD)/disk.img,$(DISK))
+CHECK_DISK = @[ -n "$(MAKE_DISK)" ] || [ -e "$(DISK)" ] || \
+    { echo "make $@: disk image '$(DISK)' does not exist (DISK= names an existing file; 'make models' makes build/model.img)" >&2; exit 1; }
+
 run:
+	$(CHECK_DISK)
 	@bash scripts/deps.sh run
-	@$(MAKE) --no-print-directory kernel $(DISK)
+	@$(MAKE) --no-print-directory kernel $(MAKE_DISK)
 	@bash scripts/run-qemu.sh $(DISK) $(QEMU_MEM)
 
 debug:
+	$(CHECK_DISK)
 	@bash scripts/deps.sh run
-	@$(MAKE) --no-print-directory kernel $(DISK)
+	@$(MAKE) --no-print-directory kernel $(MAKE_DISK)
 	@bash scripts/run-qemu.sh --debug $(DISK) $(QEMU_MEM)
 
 # ---- tests ---------------------------------------------------------------
@@ -97,5 +105,6 @@ test:
 	@bash scripts/deps.sh test
 	@bash tests/run-all.sh
 
+# Only build outputs: a test.img or model.img of the user's in the root stays.
 clean:
-	rm -rf $(BUILD) $(KERNEL) test.img test.qcow2 model.img
+	rm -rf $(BUILD) $(KERNEL)

@@ -9,8 +9,8 @@ bash scripts/deps.sh run >/dev/null
 command -v python3 >/dev/null || bash scripts/deps.sh test
 make -s kernel
 mkdir -p build/qcow2
-rm -f test.qcow2 build/qcow2/*
-qemu-img create -q -f qcow2 test.qcow2 1G
+rm -f build/qcow2/*
+qemu-img create -q -f qcow2 build/qcow2/test.qcow2 1G
 python3 scripts/mkpattern.py build/qcow2/source.img $((48 * 1024 * 1024))
 qemu-img convert -q -c -O qcow2 build/qcow2/source.img build/qcow2/compressed.qcow2
 qemu-img create -q -f qcow2 -b "$PWD/build/qcow2/source.img" -F raw build/qcow2/overlay.qcow2

@@ -7,7 +7,7 @@
 #   build/models/vocab-only.gguf           metadata and vocabulary only (host tests)
 #   build/models/gpt2-tokenizer.gguf       tokenizer.ggml.model = "gpt2" (unsupported)
 #   build/models/vocab-special.gguf        vocabulary plus user-defined tokens, add_eos_token
-#   model.img                              512 MB raw disk, the F32 model at offset 0
+#   build/model.img                         512 MB raw disk, the F32 model at offset 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/models
@@ -23,5 +23,5 @@ mk vocab-only.gguf --vocab-only
 mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
 mk vocab-special.gguf --vocab-only --add-eos --user-token '<|user|>' --user-token '<|assistant|>' \
     --user-token '[INST]' --user-token 'Hello world' --user-token 'xyzzy'
-bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
+bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" build/model.img 512
 bash scripts/make-bpe-models.sh

@@ -4,6 +4,8 @@
 # Set SUITES="boot block" to run only some suites (names below).
 set -u
 cd "$(dirname "$0")/.."
+# Python's bytecode caches go under build/ with every other output.
+export PYTHONPYCACHEPREFIX="$PWD/build/pycache"
 
 all_suites=(host boot shell faults memory block qcow2 reliability perf model bpe fuzz)
 declare -A suite_cmd=(
@@ -20,6 +22,8 @@ declare -A suite_cmd=(
     [bpe]="./tests/model/run-bpe.sh"
     [fuzz]="./tests/fuzz/run.sh"
 )
+# make clean, make run DISK=, tools/install.sh (kept apart to merge easily).
+all_suites+=(make); suite_cmd[make]="./tests/make/run.sh"
 
 if ! make -s kernel; then
     echo "Total: 0 passed, 1 failed (kernel build failed)"

@@ -72,7 +72,7 @@ cp "$out/reference-f32.tsv" $m/reference-f32.tsv
 if [ "$kernel" -eq 1 ]; then
     check "kernel builds" make -s kernel
     for v in f32 f16; do
-        disk=model.img
+        disk=build/model.img
         [ $v = f16 ] && disk=$m/tinystories-15m-f16.gguf
         python3 tests/model/compare_reference.py "$out/reference-$v.tsv" --boot "$disk" \
             --save "$out/serial-$v.txt" >"$out/compare-$v.txt" 2>&1

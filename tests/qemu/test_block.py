@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import ROOT, Qemu, Suite, session  # noqa: E402
 
-IMG = os.path.join(ROOT, "test.img")
+IMG = os.path.join(ROOT, "build/test.img")
 
 BOOT_LINES = """VirtIO block device at I/O port 0xc000
   Capacity: 20480 sectors (10 MB)
@@ -92,7 +92,7 @@ def main():
     q = Qemu("block", drives=[f"file={IMG},format=raw,if=virtio"], timeout=120)
     session(suite, q, lambda q: spec_tests(suite, q, q.output_since_start()))
     suite.check("image bytes unchanged on the host after poweroff", sha256(IMG) == before)
-    model = os.path.join(ROOT, "model.img")
+    model = os.path.join(ROOT, "build/model.img")
     q = Qemu("block-model", drives=[f"file={model},format=raw,if=virtio"], timeout=180)
     session(suite, q, lambda q: spec_test4(suite, q))
     sys.exit(suite.finish())

@@ -132,7 +132,7 @@ def main_model(suite):
                     "Unloaded the previous model (from vda)" in out and "Tokenizer ready." in out, out)
         out = q.cmd("mem")
         suite.check("shell alive after two loads", "Free:" in out, out)
-    session(suite, Qemu("model-f32", drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=300), body)
+    session(suite, Qemu("model-f32", drives=[f"file={ROOT}/build/model.img,format=raw,if=virtio"], timeout=300), body)
     print(f"INFO: loadmodel {state.get('load_mbps')} MB/s first load, {state.get('reload_mbps')} MB/s reload; "
           f"blkperf {state.get('blkperf')} MB/s on the same disk; tokenizer built in {state.get('tok_us')} us")
 
@@ -172,7 +172,7 @@ def other_models(suite):
                     "Failed to load model (error -12)" in out and "can be allocated" in out, out)
         suite.check("-m 40M: shell alive", q.cmd("echo ok").strip() == "ok")
     session(suite, Qemu("model-small-memory", mem="40M",
-                        drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=120), small_memory)
+                        drives=[f"file={ROOT}/build/model.img,format=raw,if=virtio"], timeout=120), small_memory)
 
     # Issue 8: around the memory size where the model just fits, loadmodel
     # either refuses up front or loads completely: the fit check counts every
@@ -188,7 +188,7 @@ def other_models(suite):
             else:
                 results[mb] = "failed later: " + out[-300:]
         session(suite, Qemu(f"model-fit-{mb}M", mem=f"{mb}M",
-                            drives=[f"file={ROOT}/model.img,format=raw,if=virtio"], timeout=120), edge, poweroff=False)
+                            drives=[f"file={ROOT}/build/model.img,format=raw,if=virtio"], timeout=120), edge, poweroff=False)
     print(f"INFO: loadmodel near the memory limit: {results}")
     suite.check("near the memory limit loadmodel refuses up front or loads completely",
                 all(r in ("loaded", "refused up front") for r in results.values()), repr(results))
@@ -339,7 +339,7 @@ def model_safety(suite):
     scratch = os.path.join(SAFETY, "scratch.img")
     with open(scratch, "wb") as f:
         f.truncate(4 << 20)
-    drives = [f"file={ROOT}/model.img,format=raw,if=virtio", f"file={bad},format=raw,if=virtio",
+    drives = [f"file={ROOT}/build/model.img,format=raw,if=virtio", f"file={bad},format=raw,if=virtio",
               f"file={SAFETY}/escape.gguf,format=raw,if=virtio",
               f"file={SAFETY}/big-sparse.gguf,format=raw,if=virtio,throttling.bps-total=52428800",
               f"file={SAFETY}/odd-offset.img,format=raw,if=virtio", f"file={scratch},format=raw,if=virtio"]

@@ -48,7 +48,7 @@ def same_bytes(kind):
 
 def main():
     suite = Suite("test-virtio-qcow2")
-    q = Qemu("qcow2-1g", drives=[f"file={ROOT}/test.qcow2,format=qcow2,if=virtio"], timeout=240)
+    q = Qemu("qcow2-1g", drives=[f"file={ROOT}/build/qcow2/test.qcow2,format=qcow2,if=virtio"], timeout=240)
     session(suite, q, lambda q: one_gib(suite, q))
     for kind, path in (("compressed", "build/qcow2/compressed.qcow2"), ("backing-file", "build/qcow2/overlay.qcow2")):
         q = Qemu(f"qcow2-{kind}", drives=[f"file={ROOT}/{path},format=qcow2,if=virtio"], timeout=240)

@@ -11,8 +11,11 @@ static int is_candidate(uint8_t type)
 int token_partition_build(struct tokenizer *t)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < t->n_tokens; i++)
+    t->n_user = 0;
+    for (uint32_t i = 0; i < t->n_tokens; i++) {
         n += is_candidate(t->type[i]);
+        t->n_user += t->type[i] == TOKEN_USER_DEFINED;
+    }
     t->special_ids = kmalloc((size_t)(n ? n : 1) * sizeof(int32_t));
     if (!t->special_ids)
         return -ENOMEM;
@@ -36,6 +39,7 @@ void token_partition_free(struct tokenizer *t)
     kfree(t->special_ids);
     t->special_ids = NULL;
     t->n_special = 0;
+    t->n_user = 0;
 }
 
 static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t k)

@@ -18,8 +18,8 @@ struct tok_fragment {
 };
 
 /* Builds t->special_ids from t->type and the token texts (ties in length
- * in id order; llama.cpp's std::sort leaves that order unspecified).
- * Returns 0 or -ENOMEM. */
+ * in id order; llama.cpp's std::sort leaves that order unspecified) and
+ * counts t->n_user. Returns 0 or -ENOMEM. */
 int token_partition_build(struct tokenizer *t);
 void token_partition_free(struct tokenizer *t);
 /* Partitions len bytes of text. *out is allocated (kfree it); *n_out gets

@@ -5,6 +5,7 @@
 #include "lib/hash_probe.h"
 #include "lib/string.h"
 #include "model/name_set.h"
+#include "model/token_partition.h"
 #include "model/tokenizer_bpe.h"
 
 static int tok_fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
@@ -179,33 +180,6 @@ static int build_tables(struct tokenizer *t)
     return 0;
 }
 
-/* User-defined tokens (type 4) are split out of the text before encoding,
- * as llama.cpp's tokenizer_st_partition does, longest text first (ties by
- * id, so the order is fixed). Empty ones could never be split out. */
-static int collect_user_tokens(struct tokenizer *t)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t->n_tokens; i++)
-        n += t->type[i] == TOKEN_USER_DEFINED && t->text_len[i] > 0;
-    if (!n)
-        return 0;
-    t->user_tokens = kmalloc((size_t)n * sizeof(int32_t));
-    if (!t->user_tokens)
-        return -ENOMEM;
-    for (uint32_t i = 0; i < t->n_tokens; i++) {
-        if (t->type[i] != TOKEN_USER_DEFINED || t->text_len[i] == 0)
-            continue;
-        /* Insertion sort: user-defined tokens are few. */
-        uint32_t k = t->n_user++;
-        while (k > 0 && t->text_len[t->user_tokens[k - 1]] < t->text_len[i]) {
-            t->user_tokens[k] = t->user_tokens[k - 1];
-            k--;
-        }
-        t->user_tokens[k] = (int32_t)i;
-    }
-    return 0;
-}
-
 int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err)
 {
     memset(t, 0, sizeof(*t));
@@ -251,7 +225,7 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
         t->type[i] = types ? (uint8_t)(types32[i] <= TOKEN_BYTE ? types32[i] : TOKEN_NORMAL) : TOKEN_NORMAL;
     }
     kfree(types32);
-    if (rc == 0 && (build_tables(t) < 0 || collect_user_tokens(t) < 0))
+    if (rc == 0 && (build_tables(t) < 0 || token_partition_build(t) < 0))
         rc = tok_fail(err, -ENOMEM, 0, "no memory for the token table");
     if (rc < 0) {
         tokenizer_free(t);
@@ -280,7 +254,7 @@ void tokenizer_free(struct tokenizer *t)
     kfree(t->score_bits);
     kfree(t->type);
     kfree(t->slots);
-    kfree(t->user_tokens);
+    token_partition_free(t);
     memset(t, 0, sizeof(*t));
 }
 

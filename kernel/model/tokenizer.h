@@ -32,8 +32,7 @@ struct tokenizer {
     int32_t *slots;          /* hash table of token ids, -1 = empty */
     uint32_t slot_mask;
     int32_t byte_token[256]; /* the <0xXX> piece for each byte, or -1 */
-    int32_t *user_tokens;    /* user-defined token ids, longest text first */
-    uint32_t n_user;
+    uint32_t n_user;         /* USER_DEFINED tokens (counted for modelinfo) */
     int32_t bos, eos, unk, pad;  /* each in range, or -1 when the vocabulary has none */
     int add_bos, add_eos, add_space_prefix;
     struct bpe_state *bpe;   /* byte-level BPE ("gpt2"), NULL for SentencePiece */

@@ -6,14 +6,6 @@
 #include "model/tokenizer.h"
 #include "model/tokenizer_bpe.h"
 
-int tokenizer_encode_special(const struct tokenizer *t, const char *text, size_t len, int add_special,
-                             int parse_special, int32_t *ids, size_t max_ids)
-{
-    if (t->bpe)
-        return tokenizer_bpe_encode(t, text, len, add_special, parse_special, ids, max_ids);
-    return tokenizer_encode(t, text, len, add_special, ids, max_ids);
-}
-
 int tokenizer_decode_special(const struct tokenizer *t, const int32_t *ids, size_t n, int remove_special,
                              int unparse_special, char *buf, size_t cap)
 {

@@ -4,6 +4,7 @@
 #include "lib/errno.h"
 #include "lib/hex.h"
 #include "lib/string.h"
+#include "model/token_partition.h"
 #include "model/tokenizer.h"
 #include "model/tokenizer_bpe.h"
 
@@ -185,81 +186,32 @@ out:
     return rc;
 }
 
-/* A run of the input: text still to encode (token < 0) or a user-defined
- * token split out of it. */
-struct fragment {
-    size_t off, len;
-    int32_t token;
-};
-
-static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)
-{
-    for (size_t i = 0; n <= hay_len && i <= hay_len - n; i++)
-        if (memcmp(hay + i, needle, n) == 0)
-            return hay + i;
-    return NULL;
-}
-
-/* Splits every text fragment at every occurrence of each user-defined
- * token, longest first (llama.cpp's tokenizer_st_partition with
- * parse_special = false). A split replaces one fragment by at most three,
- * and fragments never overlap, so 2 * len + 1 entries always suffice. */
-static size_t partition(const struct tokenizer *t, const char *text, size_t len, struct fragment *frag)
-{
-    size_t n = 1;
-    frag[0] = (struct fragment){ 0, len, -1 };
-    for (uint32_t u = 0; u < t->n_user; u++) {
-        int32_t id = t->user_tokens[u];
-        const char *piece = t->pool + t->text_offset[id];
-        size_t plen = t->text_len[id];
-        for (size_t f = 0; f < n; f++) {
-            if (frag[f].token >= 0)
-                continue;
-            const char *hit = find_bytes(text + frag[f].off, frag[f].len, piece, plen);
-            if (!hit)
-                continue;
-            size_t at = (size_t)(hit - text), end = frag[f].off + frag[f].len;
-            struct fragment left = { frag[f].off, at - frag[f].off, -1 };
-            struct fragment right = { at + plen, end - at - plen, -1 };
-            size_t add = (left.len > 0) + 1 + (right.len > 0);
-            memmove(&frag[f + add], &frag[f + 1], (n - f - 1) * sizeof(*frag));
-            size_t k = f;
-            if (left.len)
-                frag[k++] = left;
-            frag[k++] = (struct fragment){ at, plen, id };
-            if (right.len)
-                frag[k] = right;
-            n += add - 1;
-            f = k - 1;      /* the right part is looked at next */
-        }
-    }
-    return n;
-}
-
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_special, int32_t *ids,
                      size_t max_ids)
 {
+    return tokenizer_encode_special(t, text, len, add_special, 0, ids, max_ids);
+}
+
+int tokenizer_encode_special(const struct tokenizer *t, const char *text, size_t len, int add_special,
+                             int parse_special, int32_t *ids, size_t max_ids)
+{
     if (t->bpe)
-        return tokenizer_bpe_encode(t, text, len, add_special, 0, ids, max_ids);
+        return tokenizer_bpe_encode(t, text, len, add_special, parse_special, ids, max_ids);
     if (len > (1u << 24))
         return -E2BIG;
-    size_t n_out = 0;
+    struct tok_fragment *frag;
+    size_t n_frag, n_out = 0;
+    int rc = token_partition(t, text, len, parse_special, &frag, &n_frag);
+    if (rc < 0)
+        return rc;
     if (add_special && t->add_bos && t->bos >= 0)
         emit(ids, max_ids, &n_out, t->bos);
-    struct fragment *frag = NULL;
-    size_t n_frag = 0;
-    if (len > 0) {
-        frag = kmalloc((2 * len + 1) * sizeof(*frag));
-        if (!frag)
-            return -ENOMEM;
-        n_frag = partition(t, text, len, frag);
-    }
     /* As llama.cpp: text right after the start or after a split-out token
      * gets the space prefix. */
-    int prev_special = 1, rc = 0;
+    int prev_special = 1;
     for (size_t f = 0; f < n_frag && rc == 0; f++) {
-        if (frag[f].token >= 0) {
-            emit(ids, max_ids, &n_out, frag[f].token);
+        if (frag[f].id >= 0) {
+            emit(ids, max_ids, &n_out, frag[f].id);
             prev_special = 1;
             continue;
         }

@@ -222,7 +222,7 @@ static void test_special_flags_and_user_tokens(void)
     CHECK_EQ_INT(load(&m, mem_read, &src, b.len, &err), 0);
     CHECK(!m.t.add_bos && m.t.add_eos);
     CHECK_EQ_INT(m.t.n_user, 2);
-    CHECK_EQ_INT(m.t.user_tokens[0], 8);    /* longest first */
+    CHECK_EQ_INT(m.t.special_ids[0], 8);    /* longest first */
     int32_t ids[32];
     /* No BOS (add_bos_token false), EOS at the end (add_eos_token true). */
     CHECK(IDS_ARE(ids, encode(&m.t, "a", 1, ids), 6, 2));
@@ -236,6 +236,10 @@ static void test_special_flags_and_user_tokens(void)
     CHECK(IDS_ARE(ids, encode(&m.t, "ab", 0, ids), 6, 5));     /* ▁a (-6) beats ab (-7) */
     /* Not quite the token: plain text, '<' by byte fallback. */
     CHECK(IDS_ARE(ids, encode(&m.t, "<|user", 0, ids), 3, 10, 0, 0, 0, 0, 0));
+    /* parse_special splits control tokens out too (llama.cpp passes it
+     * through for SentencePiece); without it "</s>" is plain text. */
+    CHECK(IDS_ARE(ids, tokenizer_encode_special(&m.t, "a</s>", 5, 0, 1, ids, 32), 6, 2));
+    CHECK(tokenizer_encode_special(&m.t, "a</s>", 5, 0, 0, ids, 32) > 2);
     char out[64];
     int d = tokenizer_decode(&m.t, (const int32_t[]){ 6, 8, 6 }, 3, out, sizeof(out));
     CHECK(d == 11 && memcmp(out, "a<|user|> a", 11) == 0);

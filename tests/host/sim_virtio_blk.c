@@ -1,6 +1,7 @@
 /* A simulated legacy virtio-blk device for host tests of
  * drivers/virtio/virtio_blk.c. It replaces the port-I/O transport
- * (virtio_pci_legacy.c), the PCI scan, the clock, printk and the heap:
+ * (virtio_pci_legacy.c), the PCI scan, the clock and the heap, and keeps
+ * what the driver logs (printk: host_printk_shim.c):
  *
  * - the device reads the available ring and writes the used ring when the
  *   driver notifies it, completing the chains newest first (out of order),
@@ -15,7 +16,6 @@
  * mapped at a fixed low address (below the sanitizer's shadow). */
 #define _GNU_SOURCE
 #include "sim_virtio_blk.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,7 @@
 #include "core/time.h"
 #include "drivers/virtio/virtio_pci_legacy.h"
 #include "drivers/virtio/virtqueue.h"
+#include "host_printk_shim.h"
 
 struct sim_device sim;
 
@@ -33,34 +34,15 @@ struct sim_device sim;
 char sim_log[1 << 16];
 size_t sim_log_len;
 
-int vprintk(const char *fmt, va_list ap)
+/* Every printk of the driver lands here too (host_printk_shim.c). */
+void host_printk_tap(const char *text, size_t len)
 {
-    char line[1024];
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    if (n > 0) {
-        size_t k = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-        if (sim_log_len + k < sizeof(sim_log)) {
-            memcpy(sim_log + sim_log_len, line, k);
-            sim_log_len += k;
-            sim_log[sim_log_len] = 0;
-        }
-        if (!getenv("EMBODIOS_QUIET"))
-            fputs(line, stdout);
+    if (sim_log_len + len < sizeof(sim_log)) {
+        memcpy(sim_log + sim_log_len, text, len);
+        sim_log_len += len;
+        sim_log[sim_log_len] = 0;
     }
-    return n;
 }
-
-int printk(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vprintk(fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-void console_write(const char *s, unsigned long len) { fwrite(s, 1, len, stdout); }
-void console_putc(char c) { putchar(c); }
 
 void sim_log_clear(void)
 {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../host/host_file_reader.h"
+#include "../host/host_tokenizer_loader.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 
@@ -23,24 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     const char *path = getenv("EMBODIOS_TEST_MODEL") ? getenv("EMBODIOS_TEST_MODEL") : "build/models/vocab-only.gguf";
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "fuzz_tokenizer: cannot open %s (run scripts/make-models.sh)\n", path);
-        exit(1);
-    }
-    fseek(fp, 0, SEEK_END);
-    uint64_t size = (uint64_t)ftell(fp);
-    struct gguf_reader r;
-    struct gguf_file f;
-    struct gguf_error err;
-    gguf_reader_init(&r, file_read, fp, size, GGUF_READAHEAD_DEFAULT);
-    if (gguf_parse(&r, &f, &err) < 0 || tokenizer_load(&tok, &f, &r, &err) < 0) {
-        fprintf(stderr, "fuzz_tokenizer: %s\n", err.message);
-        exit(1);
-    }
-    gguf_free(&f);
-    gguf_reader_free(&r);
-    fclose(fp);
+    load_tokenizer_or_exit("fuzz_tokenizer", path, &tok);
     return 0;
 }
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../host/host_file_reader.h"
+#include "../host/host_tokenizer_loader.h"
 #include "lib/errno.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
@@ -28,24 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     for (int i = 0; i < 3; i++) {
         char path[128];
         snprintf(path, sizeof(path), "build/models/bpe/%s.gguf", names[i]);
-        FILE *fp = fopen(path, "rb");
-        if (!fp) {
-            fprintf(stderr, "fuzz_tokenizer_bpe: cannot open %s (run scripts/make-bpe-models.sh)\n", path);
-            exit(1);
-        }
-        fseek(fp, 0, SEEK_END);
-        uint64_t size = (uint64_t)ftell(fp);
-        struct gguf_reader r;
-        struct gguf_file f;
-        struct gguf_error err;
-        gguf_reader_init(&r, file_read, fp, size, GGUF_READAHEAD_DEFAULT);
-        if (gguf_parse(&r, &f, &err) < 0 || tokenizer_load(&toks[i], &f, &r, &err) < 0) {
-            fprintf(stderr, "fuzz_tokenizer_bpe: %s\n", err.message);
-            exit(1);
-        }
-        gguf_free(&f);
-        gguf_reader_free(&r);
-        fclose(fp);
+        load_tokenizer_or_exit("fuzz_tokenizer_bpe", path, &toks[i]);
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "gguf_builder.h"
 #include "host_file_reader.h"
 #include "host_heap_shim.h"
+#include "host_tokenizer_loader.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 
@@ -16,28 +17,6 @@
 /* LLaMA's vocabulary plus user-defined tokens and add_eos_token (issue 8). */
 #define SPECIAL_MODEL "build/models/vocab-special.gguf"
 #define SPECIAL_FIXTURES "tests/fixtures/tokenizer/llama_spm_special.tsv"
-
-struct loaded {
-    struct gguf_file f;
-    struct tokenizer t;
-    struct gguf_reader r;
-};
-
-static int load(struct loaded *m, gguf_read_fn fn, void *ctx, uint64_t size, struct gguf_error *err)
-{
-    gguf_reader_init(&m->r, fn, ctx, size, GGUF_READAHEAD_DEFAULT);
-    int rc = gguf_parse(&m->r, &m->f, err);
-    if (rc == 0)
-        rc = tokenizer_load(&m->t, &m->f, &m->r, err);
-    return rc;
-}
-
-static void unload(struct loaded *m)
-{
-    tokenizer_free(&m->t);
-    gguf_free(&m->f);
-    gguf_reader_free(&m->r);
-}
 
 /* A tiny vocabulary: bytes, pieces with chosen scores. */
 static void build_small(struct gbuf *b, const char *model)

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "gguf_builder.h"
 #include "host_file_reader.h"
+#include "host_tokenizer_loader.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 #include "model/tokenizer_bpe.h"
@@ -22,42 +23,11 @@
 #define BUNDLE_MODELS "build/llama.cpp-bundle/models"
 #define MAX_IDS (1 << 16)
 
-struct loaded {
-    struct gguf_file f;
-    struct tokenizer t;
-    struct gguf_reader r;
-    FILE *file;
-};
-
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int load_path(struct loaded *m, const char *path, struct gguf_error *err)
-{
-    memset(m, 0, sizeof(*m));
-    m->file = fopen(path, "rb");
-    if (!m->file)
-        return -ENOENT;
-    fseek(m->file, 0, SEEK_END);
-    uint64_t size = (uint64_t)ftell(m->file);
-    gguf_reader_init(&m->r, file_read, m->file, size, GGUF_READAHEAD_DEFAULT);
-    int rc = gguf_parse(&m->r, &m->f, err);
-    if (rc == 0)
-        rc = tokenizer_load(&m->t, &m->f, &m->r, err);
-    return rc;
-}
-
-static void unload(struct loaded *m)
-{
-    tokenizer_free(&m->t);
-    gguf_free(&m->f);
-    gguf_reader_free(&m->r);
-    if (m->file)
-        fclose(m->file);
 }
 
 static int unhex(const char *hex, size_t n, char *out)
@@ -380,15 +350,10 @@ static void build_small(struct gbuf *b, const char *pre, int flags)
 static int load_small(struct loaded *m, const char *pre, int flags, struct gguf_error *err, struct gbuf *g)
 {
     memset(g, 0, sizeof(*g));
-    memset(m, 0, sizeof(*m));
     build_small(g, pre, flags);
     static struct mem_source src;
     src = (struct mem_source){ g->data, g->len };
-    gguf_reader_init(&m->r, mem_read, &src, g->len, GGUF_READAHEAD_DEFAULT);
-    int rc = gguf_parse(&m->r, &m->f, err);
-    if (rc == 0)
-        rc = tokenizer_load(&m->t, &m->f, &m->r, err);
-    return rc;
+    return load(m, mem_read, &src, g->len, err);
 }
 
 static void test_small_vocab(void)

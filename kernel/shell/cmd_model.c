@@ -9,6 +9,7 @@
 #include "lib/float_format.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/units.h"
 #include "model/ggml_types.h"
 #include "model/model.h"
 #include "model/tokenizer_bpe.h"
@@ -19,7 +20,6 @@
 #include "shell/shell.h"
 #include "shell/text_escape.h"
 
-#define MIB (1024UL * 1024)
 #define MAX_IDS 1024
 
 /* The loaded model. A new load goes into a fresh struct model and replaces
@@ -28,8 +28,6 @@
 static struct model *model;
 static char model_device[BLOCK_NAME_MAX];
 static uint64_t model_offset;
-
-const struct model *model_current(void) { return model; }
 
 #define NAME_SHOWN 80       /* bytes of a disk string shown in one line */
 

@@ -10,9 +10,8 @@
 #include "block/block.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
+#include "lib/units.h"
 #include "sim_virtio_blk.h"
-
-#define MIB (1024u * 1024)
 
 /* A probed device keeps its memory for good (it may still hold the ring
  * address), and attach() probes one per test: not leaks to report. */

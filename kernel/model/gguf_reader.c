@@ -84,7 +84,5 @@ int gguf_skip(struct gguf_reader *r, uint64_t len)
 }
 
 /* GGUF is little-endian, and so is x86_64. */
-int gguf_read_u8(struct gguf_reader *r, uint8_t *v) { return gguf_read_bytes(r, v, 1); }
-int gguf_read_u16(struct gguf_reader *r, uint16_t *v) { return gguf_read_bytes(r, v, 2); }
 int gguf_read_u32(struct gguf_reader *r, uint32_t *v) { return gguf_read_bytes(r, v, 4); }
 int gguf_read_u64(struct gguf_reader *r, uint64_t *v) { return gguf_read_bytes(r, v, 8); }

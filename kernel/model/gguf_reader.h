@@ -31,8 +31,6 @@ static inline uint64_t gguf_reader_left(const struct gguf_reader *r) { return r-
 int gguf_reader_seek(struct gguf_reader *r, uint64_t pos);
 int gguf_read_bytes(struct gguf_reader *r, void *out, size_t len);
 int gguf_skip(struct gguf_reader *r, uint64_t len);
-int gguf_read_u8(struct gguf_reader *r, uint8_t *v);
-int gguf_read_u16(struct gguf_reader *r, uint16_t *v);
 int gguf_read_u32(struct gguf_reader *r, uint32_t *v);
 int gguf_read_u64(struct gguf_reader *r, uint64_t *v);
 

@@ -7,6 +7,7 @@
 #include "model/name_set.h"
 #include "model/token_partition.h"
 #include "model/tokenizer_bpe.h"
+#include "model/tokenizer_load.h"
 
 static int tok_fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
 {
@@ -138,9 +139,7 @@ static int read_u32_array(const struct gguf_kv *kv, struct gguf_reader *r, uint3
     return gguf_read_bytes(r, out, (size_t)n * 4) < 0 ? -ETOK_VOCAB : 0;
 }
 
-/* A special token id from the file, else llama.cpp's SPM default; either
- * way in range, or -1 (absent): a one-token vocabulary has no id 1 for BOS. */
-static int32_t special_id(const struct gguf_file *f, const char *key, int32_t fallback, uint32_t n)
+int32_t tokenizer_special_id(const struct gguf_file *f, const char *key, int32_t fallback, uint32_t n)
 {
     uint64_t v;
     if (gguf_get_uint(f, key, &v) == 0 && v < n)
@@ -148,7 +147,7 @@ static int32_t special_id(const struct gguf_file *f, const char *key, int32_t fa
     return fallback >= 0 && (uint32_t)fallback < n ? fallback : -1;
 }
 
-static int flag(const struct gguf_file *f, const char *key, int fallback)
+int tokenizer_flag(const struct gguf_file *f, const char *key, int fallback)
 {
     const struct gguf_kv *kv = gguf_find(f, key);
     return kv && kv->type == GGUF_TYPE_BOOL ? (int)kv->value : fallback;
@@ -231,13 +230,13 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
         tokenizer_free(t);
         return rc;
     }
-    t->bos = special_id(f, "tokenizer.ggml.bos_token_id", 1, t->n_tokens);
-    t->eos = special_id(f, "tokenizer.ggml.eos_token_id", 2, t->n_tokens);
-    t->unk = special_id(f, "tokenizer.ggml.unknown_token_id", 0, t->n_tokens);
-    t->pad = special_id(f, "tokenizer.ggml.padding_token_id", -1, t->n_tokens);
-    t->add_bos = flag(f, "tokenizer.ggml.add_bos_token", 1);
-    t->add_eos = flag(f, "tokenizer.ggml.add_eos_token", 0);
-    t->add_space_prefix = flag(f, "tokenizer.ggml.add_space_prefix", 1);
+    t->bos = tokenizer_special_id(f, "tokenizer.ggml.bos_token_id", 1, t->n_tokens);
+    t->eos = tokenizer_special_id(f, "tokenizer.ggml.eos_token_id", 2, t->n_tokens);
+    t->unk = tokenizer_special_id(f, "tokenizer.ggml.unknown_token_id", 0, t->n_tokens);
+    t->pad = tokenizer_special_id(f, "tokenizer.ggml.padding_token_id", -1, t->n_tokens);
+    t->add_bos = tokenizer_flag(f, "tokenizer.ggml.add_bos_token", 1);
+    t->add_eos = tokenizer_flag(f, "tokenizer.ggml.add_eos_token", 0);
+    t->add_space_prefix = tokenizer_flag(f, "tokenizer.ggml.add_space_prefix", 1);
     return 0;
 }
 

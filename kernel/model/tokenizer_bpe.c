@@ -6,6 +6,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 #include "model/token_partition.h"
+#include "model/tokenizer_load.h"
 #include "model/unicode_class.h"
 
 static int fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
@@ -284,17 +285,6 @@ static int32_t lookup_str(const struct tokenizer *t, const char *s)
     return tokenizer_lookup(t, s, strlen(s));
 }
 
-/* A special id from its key: out-of-range values keep the default. */
-static int32_t special_key(const struct gguf_file *f, const char *key, int32_t dflt, uint32_t n)
-{
-    uint64_t v;
-    if (dflt >= (int64_t)n)
-        dflt = -1;
-    if (gguf_get_uint(f, key, &v) < 0 || v >= n)
-        return dflt;
-    return (int32_t)v;
-}
-
 /* The first of texts that is a token (lowest id among equals is not
  * needed: texts are unique), made CONTROL; llama.cpp does this for the
  * EOT/EOM/FIM roles when no key names them. */
@@ -361,7 +351,7 @@ static const char *const eog_texts[] = { "<|eot_id|>", "<|im_end|>", "<|end|>", 
 
 static int32_t id_of_key(const struct gguf_file *f, const char *key, uint32_t n)
 {
-    return special_key(f, key, -1, n);
+    return tokenizer_special_id(f, key, -1, n);
 }
 
 /* llama.cpp's special-token roles and end-of-generation set. */
@@ -374,12 +364,12 @@ static int find_roles(struct tokenizer *t, const struct gguf_file *f)
         return -ENOMEM;
     int32_t eot = role_by_text(t, id_of_key(f, "tokenizer.ggml.eot_token_id", n), eot_texts);
     int32_t eom = role_by_text(t, id_of_key(f, "tokenizer.ggml.eom_token_id", n), eom_texts);
-    role_by_text(t, special_key(f, "tokenizer.ggml.fim_pre_token_id", id_of_key(f, "tokenizer.ggml.prefix_token_id", n), n),
-                 fim_pre_texts);
-    role_by_text(t, special_key(f, "tokenizer.ggml.fim_suf_token_id", id_of_key(f, "tokenizer.ggml.suffix_token_id", n), n),
-                 fim_suf_texts);
-    role_by_text(t, special_key(f, "tokenizer.ggml.fim_mid_token_id", id_of_key(f, "tokenizer.ggml.middle_token_id", n), n),
-                 fim_mid_texts);
+    int32_t fim_pre = id_of_key(f, "tokenizer.ggml.prefix_token_id", n);
+    role_by_text(t, tokenizer_special_id(f, "tokenizer.ggml.fim_pre_token_id", fim_pre, n), fim_pre_texts);
+    int32_t fim_suf = id_of_key(f, "tokenizer.ggml.suffix_token_id", n);
+    role_by_text(t, tokenizer_special_id(f, "tokenizer.ggml.fim_suf_token_id", fim_suf, n), fim_suf_texts);
+    int32_t fim_mid = id_of_key(f, "tokenizer.ggml.middle_token_id", n);
+    role_by_text(t, tokenizer_special_id(f, "tokenizer.ggml.fim_mid_token_id", fim_mid, n), fim_mid_texts);
     add_eog(b, role_by_text(t, id_of_key(f, "tokenizer.ggml.fim_pad_token_id", n), fim_pad_texts));
     add_eog(b, role_by_text(t, id_of_key(f, "tokenizer.ggml.fim_rep_token_id", n), fim_rep_texts));
     add_eog(b, role_by_text(t, id_of_key(f, "tokenizer.ggml.fim_sep_token_id", n), fim_sep_texts));
@@ -493,16 +483,13 @@ static int load_tables(struct tokenizer *t, const struct gguf_file *f, struct gg
     if ((rc = read_string_array(t, tokens, r, err)) < 0 || (rc = read_types(t, f, r, err)) < 0 ||
         (rc = build_token_hash(t, err)) < 0 || (rc = read_merges(t, b, merges, r, err)) < 0)
         return rc;
-    t->bos = special_key(f, "tokenizer.ggml.bos_token_id", 11, n);
-    t->eos = special_key(f, "tokenizer.ggml.eos_token_id", 11, n);
-    t->unk = special_key(f, "tokenizer.ggml.unknown_token_id", -1, n);
-    t->pad = special_key(f, "tokenizer.ggml.padding_token_id", -1, n);
-    const struct gguf_kv *kv = gguf_find(f, "tokenizer.ggml.add_bos_token");
-    t->add_bos = kv && kv->type == GGUF_TYPE_BOOL ? (int)kv->value : add_bos;
-    kv = gguf_find(f, "tokenizer.ggml.add_eos_token");
-    t->add_eos = kv && kv->type == GGUF_TYPE_BOOL ? (int)kv->value : 0;
-    kv = gguf_find(f, "tokenizer.ggml.add_space_prefix");
-    t->add_space_prefix = kv && kv->type == GGUF_TYPE_BOOL ? (int)kv->value : 0;
+    t->bos = tokenizer_special_id(f, "tokenizer.ggml.bos_token_id", 11, n);
+    t->eos = tokenizer_special_id(f, "tokenizer.ggml.eos_token_id", 11, n);
+    t->unk = tokenizer_special_id(f, "tokenizer.ggml.unknown_token_id", -1, n);
+    t->pad = tokenizer_special_id(f, "tokenizer.ggml.padding_token_id", -1, n);
+    t->add_bos = tokenizer_flag(f, "tokenizer.ggml.add_bos_token", add_bos);
+    t->add_eos = tokenizer_flag(f, "tokenizer.ggml.add_eos_token", 0);
+    t->add_space_prefix = tokenizer_flag(f, "tokenizer.ggml.add_space_prefix", 0);
     if ((t->add_bos && t->bos < 0) || (t->add_eos && t->eos < 0))
         return fail(err, -ETOK_VOCAB, 0, "add_bos/add_eos set but the token id is missing");
     if (find_roles(t, f) < 0 || token_partition_build(t) < 0)

@@ -1,5 +1,6 @@
 /* Linear probing over a power-of-two table, the one loop behind the GGUF
- * key and tensor-name sets and the tokenizer's piece table. */
+ * key and tensor-name sets, the SentencePiece piece table and the BPE token
+ * and merge tables. */
 #ifndef EMBODIOS_LIB_HASH_PROBE_H
 #define EMBODIOS_LIB_HASH_PROBE_H
 

@@ -4,6 +4,7 @@
 #include "core/heap.h"
 #include "lib/errno.h"
 #include "lib/format.h"
+#include "lib/hash_probe.h"
 #include "lib/string.h"
 #include "model/token_partition.h"
 #include "model/tokenizer_load.h"
@@ -131,22 +132,39 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
 /* Token hash: each slot holds (tag << 32) | (id + 1), the tag being the
  * hash's upper half, so a probe past another token rarely touches its text
  * (the load is dominated by these lookups; under TCG every random access
- * costs). Finds the text a + b (b may be empty) with hash h. */
+ * costs). The key is the text a + b (b may be empty) with hash h. */
+struct text_key {
+    const struct tokenizer *t;
+    const char *a, *b;
+    size_t na, nb;
+    uint32_t tag;
+};
+
+/* Stops at an empty slot or the token whose text is the key's. */
+static int text_stop(const void *ctx, uint64_t slot)
+{
+    const struct text_key *k = ctx;
+    uint64_t v = k->t->bpe->tok_slots[slot];
+    if (v == 0)
+        return 1;
+    if ((uint32_t)(v >> 32) != k->tag)
+        return 0;
+    int32_t id = (int32_t)(uint32_t)v - 1;
+    const char *text = k->t->pool + k->t->text_offset[id];
+    return k->t->text_len[id] == k->na + k->nb && memcmp(text, k->a, k->na) == 0 &&
+           memcmp(text + k->na, k->b, k->nb) == 0;
+}
+
+static uint64_t text_slot(const struct tokenizer *t, const char *a, size_t na, const char *b, size_t nb, uint64_t h)
+{
+    struct text_key k = { t, a, b, na, nb, (uint32_t)(h >> 32) };
+    return hash_probe(h, t->bpe->tok_mask, text_stop, &k);
+}
+
 static int32_t lookup_hashed(const struct tokenizer *t, const char *a, size_t na, const char *b, size_t nb, uint64_t h)
 {
-    const struct bpe_state *bs = t->bpe;
-    uint32_t tag = (uint32_t)(h >> 32);
-    for (uint32_t i = (uint32_t)h & bs->tok_mask;; i = (i + 1) & bs->tok_mask) {
-        uint64_t v = bs->tok_slots[i];
-        if (v == 0)
-            return -1;
-        if ((uint32_t)(v >> 32) != tag)
-            continue;
-        int32_t id = (int32_t)(uint32_t)v - 1;
-        const char *text = t->pool + t->text_offset[id];
-        if (t->text_len[id] == na + nb && memcmp(text, a, na) == 0 && memcmp(text + na, b, nb) == 0)
-            return id;
-    }
+    uint64_t v = t->bpe->tok_slots[text_slot(t, a, na, b, nb, h)];
+    return v ? (int32_t)(uint32_t)v - 1 : -1;
 }
 
 int32_t tokenizer_bpe_lookup(const struct tokenizer *t, const char *text, size_t len)
@@ -168,23 +186,15 @@ static int build_token_hash(struct tokenizer *t, struct gguf_error *err)
     b->table_bytes += (uint64_t)slots * sizeof(uint64_t);
     for (uint32_t id = 0; id < t->n_tokens; id++) {
         const char *text = t->pool + t->text_offset[id];
-        uint32_t len = t->text_len[id];
-        uint64_t h = fnv(FNV_START, text, len);
-        uint32_t tag = (uint32_t)(h >> 32);
-        for (uint32_t i = (uint32_t)h & b->tok_mask;; i = (i + 1) & b->tok_mask) {
-            uint64_t v = b->tok_slots[i];
-            if (v == 0) {
-                b->tok_slots[i] = ((uint64_t)tag << 32) | (id + 1);
-                break;
-            }
-            int32_t other = (int32_t)(uint32_t)v - 1;
-            if ((uint32_t)(v >> 32) == tag && t->text_len[other] == len &&
-                memcmp(t->pool + t->text_offset[other], text, len) == 0) {
-                char what[96];
-                snprintf(what, sizeof(what), "tokens %d and %u have the same text", other, id);
-                return fail(err, -ETOK_VOCAB, 0, what);
-            }
+        uint64_t h = fnv(FNV_START, text, t->text_len[id]);
+        uint64_t i = text_slot(t, text, t->text_len[id], "", 0, h);
+        if (b->tok_slots[i] != 0) {
+            char what[96];
+            snprintf(what, sizeof(what), "tokens %d and %u have the same text", (int32_t)(uint32_t)b->tok_slots[i] - 1,
+                     id);
+            return fail(err, -ETOK_VOCAB, 0, what);
         }
+        b->tok_slots[i] = ((h >> 32) << 32) | (id + 1);
     }
     return 0;
 }
@@ -196,29 +206,40 @@ static uint32_t pair_hash(int32_t a, int32_t b)
     return (uint32_t)(k >> 32);
 }
 
+struct pair_key {
+    const struct bpe_state *b;
+    int32_t left, right;
+};
+
+/* Stops at an empty slot or the merge of the key's pair. */
+static int pair_stop(const void *ctx, uint64_t slot)
+{
+    const struct pair_key *k = ctx;
+    uint32_t m = k->b->merge_slots[slot];
+    return m == 0 || (k->b->merges[m - 1].left == k->left && k->b->merges[m - 1].right == k->right);
+}
+
+static uint64_t merge_slot(const struct bpe_state *b, int32_t left, int32_t right)
+{
+    struct pair_key k = { b, left, right };
+    return hash_probe(pair_hash(left, right), b->merge_mask, pair_stop, &k);
+}
+
 /* The merge of (left, right), or NULL. */
 static const struct bpe_merge *merge_find(const struct bpe_state *b, int32_t left, int32_t right)
 {
-    for (uint32_t i = pair_hash(left, right) & b->merge_mask;; i = (i + 1) & b->merge_mask) {
-        uint32_t m = b->merge_slots[i];
-        if (m == 0)
-            return NULL;
-        const struct bpe_merge *e = &b->merges[m - 1];
-        if (e->left == left && e->right == right)
-            return e;
-    }
+    uint32_t m = b->merge_slots[merge_slot(b, left, right)];
+    return m ? &b->merges[m - 1] : NULL;
 }
 
 /* Adds a merge unless its pair is there already (the first rank wins, as
- * llama.cpp's map emplace). One probe sequence for both. */
+ * llama.cpp's map emplace). */
 static void merge_add(struct bpe_state *b, int32_t left, int32_t right, int32_t result)
 {
-    uint32_t i = pair_hash(left, right) & b->merge_mask;
-    for (uint32_t m; (m = b->merge_slots[i]) != 0; i = (i + 1) & b->merge_mask) {
-        if (b->merges[m - 1].left == left && b->merges[m - 1].right == right) {
-            b->merges_dropped++;
-            return;
-        }
+    uint64_t i = merge_slot(b, left, right);
+    if (b->merge_slots[i]) {
+        b->merges_dropped++;
+        return;
     }
     b->merges[b->n_merges] = (struct bpe_merge){ left, right, result };
     b->merge_slots[i] = ++b->n_merges;

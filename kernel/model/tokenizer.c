@@ -126,8 +126,8 @@ uint64_t tokenizer_memory_estimate(const struct gguf_file *f)
     while (slots < 2 * n)
         slots <<= 1;
     /* Pool; offsets, lengths, two score arrays, types and the temporary
-     * 32-bit types; the hash table; user-defined ids; and the block
-     * overhead of each of those ten allocations. */
+     * 32-bit types; the hash table; the special-token partition's ids; and
+     * the block overhead of each of those ten allocations. */
     return (tokens->arr_bytes - 8 * n + 1) + n * (4 * 4 + 1 + 4) + slots * 4 + n * 4 + 10 * 64;
 }
 

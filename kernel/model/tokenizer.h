@@ -1,9 +1,11 @@
-/* The llama (SentencePiece BPE) tokenizer, built from a GGUF file's
- * tokenizer.ggml.* metadata and matching llama.cpp's encoding: a space
+/* The tokenizer, built from a GGUF file's tokenizer.ggml.* metadata and
+ * matching llama.cpp's ids. Two models share this interface: "llama"
+ * (SentencePiece BPE, here and in tokenizer.c / tokenizer_encode.c: a space
  * prefix, spaces as U+2581, UTF-8 characters as the starting symbols,
  * repeated merging of the highest-scoring adjacent pair, and byte fallback
- * to <0xXX> pieces. Token lookup is a hash table, so building it from 32000
- * pieces takes milliseconds. */
+ * to <0xXX> pieces) and "gpt2" (byte-level BPE, tokenizer_bpe.h). Both split
+ * special tokens out first (token_partition.h). Token lookup is a hash
+ * table, so building it from 32000 pieces takes milliseconds. */
 #ifndef EMBODIOS_MODEL_TOKENIZER_H
 #define EMBODIOS_MODEL_TOKENIZER_H
 
@@ -41,14 +43,16 @@ struct tokenizer {
 };
 
 /* Builds the tokenizer; unsupported models (tokenizer.ggml.model other than
- * "llama") give -ETOK_UNSUPPORTED with err->message naming the model. */
+ * "llama" and "gpt2") give -ETOK_UNSUPPORTED with err->message naming the
+ * model. */
 int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err);
 void tokenizer_free(struct tokenizer *t);
-/* Bytes tokenizer_load will allocate for this file (0 without a
- * vocabulary), for loadmodel's fit check. */
+/* Bytes tokenizer_load will allocate for a SentencePiece vocabulary (0
+ * without one), for loadmodel's fit check. The formula is SentencePiece's
+ * layout: a byte-level BPE vocabulary's merge tables are not counted. */
 uint64_t tokenizer_memory_estimate(const struct gguf_file *f);
 /* Encodes len bytes of text as llama.cpp's llama_tokenize(parse_special =
- * false): user-defined tokens split out first, then SentencePiece on each
+ * false): user-defined tokens split out first, then the model on each
  * piece of text between them. add_special adds BOS and EOS as the model's
  * add_bos_token / add_eos_token say. Returns the number of ids (at most
  * max_ids; -ENOSPC if more were needed), -ENOMEM, or -ETOK_NOPIECE for a byte

@@ -87,12 +87,12 @@ static uint32_t utf8_len(uint8_t lead)
     return lengths[lead >> 4];
 }
 
-static int emit(int32_t *ids, size_t max, size_t *n, int32_t id)
+/* Counts every id, stores those that fit: the caller reports -ENOSPC. */
+static void emit(int32_t *ids, size_t max, size_t *n, int32_t id)
 {
     if (*n < max)
         ids[*n] = id;
     (*n)++;
-    return 0;
 }
 
 /* Writes the escaped text: optional leading U+2581, spaces as U+2581. */

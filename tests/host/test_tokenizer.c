@@ -243,24 +243,11 @@ static int unhex(const char *hex, char *out)
     return n;
 }
 
-/* Every fixture string must give exactly llama.cpp's ids (llama_tokenize
- * with add_special as the fixture says) and decode back. */
-static void test_llama_fixtures(const char *model, const char *fixtures, uint32_t n_tokens, int special)
+/* What loading the vocabulary in mf allocates stays within
+ * tokenizer_memory_estimate, the figure loadmodel's fit check counts. */
+static void check_memory_estimate(FILE *mf, uint64_t size)
 {
-    FILE *mf = fopen(model, "rb");
-    FILE *fx = fopen(fixtures, "r");
-    CHECK(mf != NULL);
-    CHECK(fx != NULL);
-    if (!mf || !fx) {
-        fprintf(stderr, "missing %s or %s: run scripts/make-models.sh\n", model, fixtures);
-        return;
-    }
-    fseek(mf, 0, SEEK_END);
-    uint64_t size = (uint64_t)ftell(mf);
-    struct loaded m;
     struct gguf_error err;
-    /* What loading allocates stays within tokenizer_memory_estimate, the
-     * figure loadmodel's fit check counts. */
     struct gguf_reader pr;
     struct gguf_file pf;
     gguf_reader_init(&pr, file_read, mf, size, GGUF_READAHEAD_DEFAULT);
@@ -277,6 +264,44 @@ static void test_llama_fixtures(const char *model, const char *fixtures, uint32_
     tokenizer_free(&pt);
     gguf_free(&pf);
     gguf_reader_free(&pr);
+}
+
+/* Decoding as llama.cpp's detokenize without special tokens (expected
+ * texts from node-llama-cpp 3.22.1's model.detokenize(ids, false)), on
+ * LLaMA's vocabulary. */
+static void check_llama_detokenize(const struct tokenizer *t)
+{
+    static const struct { int32_t ids[3]; size_t n; const char *text; } detok[] = {
+        { { 0 }, 1, "" },                       { { 1, 9038, 2501 }, 3, " Once upon" },
+        { { 9038, 2501 }, 2, "Once upon" },     { { 0, 9038 }, 2, " Once" },
+        { { 2, 29871, 13 }, 3, " \n" },         { { 29871, 9038 }, 2, " Once" },
+        { { 13, 9038 }, 2, "\n Once" },         { { 1, 1, 9038 }, 3, " Once" },
+    };
+    char decoded[64];
+    for (size_t i = 0; i < sizeof(detok) / sizeof(detok[0]); i++) {
+        int d = tokenizer_decode(t, detok[i].ids, detok[i].n, decoded, sizeof(decoded) - 1);
+        decoded[d > 0 ? d : 0] = 0;
+        CHECK_EQ_STR(decoded, detok[i].text);
+    }
+}
+
+/* Every fixture string must give exactly llama.cpp's ids (llama_tokenize
+ * with add_special as the fixture says) and decode back. */
+static void test_llama_fixtures(const char *model, const char *fixtures, uint32_t n_tokens, int special)
+{
+    FILE *mf = fopen(model, "rb");
+    FILE *fx = fopen(fixtures, "r");
+    CHECK(mf != NULL);
+    CHECK(fx != NULL);
+    if (!mf || !fx) {
+        fprintf(stderr, "missing %s or %s: run scripts/make-models.sh\n", model, fixtures);
+        return;
+    }
+    fseek(mf, 0, SEEK_END);
+    uint64_t size = (uint64_t)ftell(mf);
+    check_memory_estimate(mf, size);
+    struct loaded m;
+    struct gguf_error err;
     double t0 = now();
     int rc = load(&m, file_read, mf, size, &err);
     double ms = (now() - t0) * 1000;
@@ -331,19 +356,7 @@ static void test_llama_fixtures(const char *model, const char *fixtures, uint32_
         fclose(fx);
         return;
     }
-    /* Decoding as llama.cpp's detokenize without special tokens (expected
-     * texts from node-llama-cpp 3.22.1's model.detokenize(ids, false)). */
-    static const struct { int32_t ids[3]; size_t n; const char *text; } detok[] = {
-        { { 0 }, 1, "" },                       { { 1, 9038, 2501 }, 3, " Once upon" },
-        { { 9038, 2501 }, 2, "Once upon" },     { { 0, 9038 }, 2, " Once" },
-        { { 2, 29871, 13 }, 3, " \n" },         { { 29871, 9038 }, 2, " Once" },
-        { { 13, 9038 }, 2, "\n Once" },         { { 1, 1, 9038 }, 3, " Once" },
-    };
-    for (size_t i = 0; i < sizeof(detok) / sizeof(detok[0]); i++) {
-        int d = tokenizer_decode(&m.t, detok[i].ids, detok[i].n, decoded, sizeof(decoded) - 1);
-        decoded[d > 0 ? d : 0] = 0;
-        CHECK_EQ_STR(decoded, detok[i].text);
-    }
+    check_llama_detokenize(&m.t);
     CHECK_EQ_INT(roundtrip, cases);
     unload(&m);
     fclose(mf);

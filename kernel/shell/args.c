@@ -1,6 +1,6 @@
 #include "shell/args.h"
-#include "lib/errno.h"
 #include "core/printk.h"
+#include "lib/errno.h"
 #include "lib/format.h"
 
 int split_args(char *line, char **argv, int max_args)

@@ -43,6 +43,9 @@ static const struct error_entry error_table[] = {
     { EGGUF_KEYTYPE,    "EGGUF_KEYTYPE",    "GGUF key has the wrong type" },
     { ETOK_UNSUPPORTED, "ETOK_UNSUPPORTED", "tokenizer model not supported" },
     { ETOK_VOCAB,       "ETOK_VOCAB",       "tokenizer vocabulary invalid" },
+    { EMODEL_ARCH,      "EMODEL_ARCH",      "model architecture not supported" },
+    { EMODEL_SHAPE,     "EMODEL_SHAPE",     "model shape invalid" },
+    { EMODEL_WTYPE,     "EMODEL_WTYPE",     "weight type not supported" },
 };
 
 static const struct error_entry *find_error(int code)

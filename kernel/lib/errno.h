@@ -43,6 +43,10 @@
 #define EGGUF_KEYTYPE    215 /* a known key has the wrong value type */
 #define ETOK_UNSUPPORTED 230 /* tokenizer model not supported */
 #define ETOK_VOCAB       231 /* vocabulary missing or inconsistent */
+/* Model-shape rejections (model/llama.c): nothing runs on such a file. */
+#define EMODEL_ARCH      240 /* general.architecture not supported */
+#define EMODEL_SHAPE     241 /* hyperparameters or tensor shapes inconsistent */
+#define EMODEL_WTYPE     242 /* weight type not supported for inference */
 
 /* Short symbolic name, e.g. "EIO"; "E?" for an unknown code. Accepts the
  * code with either sign. */

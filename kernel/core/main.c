@@ -1,5 +1,6 @@
 /* EMBODIOS kernel entry: a plain list of init steps, then the shell. */
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/paging.h"
@@ -42,9 +43,11 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     printk("\nEMBODIOS %s (x86_64) booting\n", EMBODIOS_VERSION);
     gdt_init();
     idt_init();
+    fpu_init();          /* before any code built with SSE (kernel/math/) runs */
     time_init();
     memory_init(magic, mbi);
     acpi_init();
+    fpu_print_features();
     idt_enable_serial_irq();
 
     pci_init();

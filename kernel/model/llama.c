@@ -19,6 +19,7 @@
 #include "math/kmath.h"
 #include "math/matvec.h"
 #include "math/quant.h"
+#include "model/ggml_types.h"
 
 #define ALIGN 64
 
@@ -126,12 +127,13 @@ static void rope(float *vec, uint32_t n_heads, uint32_t head_dim, const float *c
     }
 }
 
-static float dot_f16(const uint16_t *a, const uint16_t *b, uint32_t n)
+/* K . Q as ggml_vec_dot_f16 (the math layer's F16 dot, in the order of
+ * the ggml build this CPU would load). */
+static float kv_dot_f16(const uint16_t *a, const uint16_t *b, uint32_t n)
 {
-    double sum = 0.0;
-    for (uint32_t i = 0; i < n; i++)
-        sum += (double)(fp16_to_fp32(a[i]) * fp16_to_fp32(b[i]));
-    return (float)sum;
+    float out;
+    quant_type_get(GGML_TYPE_F16)->vec_dot(n, &out, a, b);
+    return out;
 }
 
 /* One query head against positions 0..pos of its KV head (ggml's
@@ -150,7 +152,7 @@ static void attend_head(struct llama_state *st, const struct llama_shape *s, con
     for (uint32_t t = 0; t <= pos; t++) {
         const uint16_t *k = st->key_cache + layer_off + (size_t)t * s->kv_dim;
         const uint16_t *v = st->value_cache + layer_off + (size_t)t * s->kv_dim;
-        const float score = dot_f16(k, st->q16, hd) * scale;
+        const float score = kv_dot_f16(k, st->q16, hd) * scale;
         float ms = 1.0f, vs = 1.0f;
         if (score > max) {
             const float old = max;

@@ -16,6 +16,8 @@
 #include "gguf_builder.h"
 #include "host_file_reader.h"
 #include "lib/errno.h"
+#include "math/cpu_features.h"
+#include "math/quant.h"
 #include "model/gguf.h"
 #include "model/llama.h"
 #include "model/model.h"
@@ -229,6 +231,12 @@ static void run_fixture(const char *fixture_path)
 
 int main(int argc, char **argv)
 {
+    /* The fixtures come from ggml's baseline x64 build (no FMA, no
+     * contraction, generic activation quantization): the kernel's SSE2
+     * level, which is also what QEMU's default qemu64 CPU runs. */
+    cpu_features_detect();
+    cpu_simd_set_level(getenv("TEST_LLAMA_SIMD") ? atoi(getenv("TEST_LLAMA_SIMD")) : SIMD_SSE2);
+    quant_select_variants();
     test_shapes();
     if (argc > 1) {
         verbose = 1;

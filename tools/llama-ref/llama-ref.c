@@ -96,7 +96,19 @@ int main(int argc, char **argv)
     }
     const char *libs = getenv("LLAMA_REF_LIBS");
     llama_log_set(log_cb, NULL);
-    ggml_backend_load_all_from_path(libs ? libs : LLAMA_REF_DEFAULT_LIBS);
+    /* LLAMA_REF_CPU=haswell loads that ggml-cpu variant instead of the best
+     * one for this CPU (the kernel's AVX2 path follows haswell's order). */
+    const char *variant = getenv("LLAMA_REF_CPU");
+    if (variant) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/libggml-cpu-%s.so", libs ? libs : LLAMA_REF_DEFAULT_LIBS, variant);
+        if (!ggml_backend_load(path)) {
+            fprintf(stderr, "llama-ref: cannot load %s\n", path);
+            return 1;
+        }
+    } else {
+        ggml_backend_load_all_from_path(libs ? libs : LLAMA_REF_DEFAULT_LIBS);
+    }
     llama_backend_init();
     struct llama_model_params mp = llama_model_default_params();
     struct llama_model *model = llama_model_load_from_file(model_path, mp);

@@ -9,10 +9,12 @@
 #include "lib/float_format.h"
 #include "lib/string.h"
 #include "model/ggml_types.h"
+#include "model/llama.h"
 #include "model/model.h"
 #include "shell/args.h"
 #include "shell/blk_common.h"
 #include "shell/command.h"
+#include "shell/model_commands.h"
 #include "shell/shell.h"
 #include "shell/text_escape.h"
 
@@ -22,6 +24,34 @@
 static struct model model;
 static int model_loaded;
 static char model_device[BLOCK_NAME_MAX];
+/* The forward pass's view of the model (weights in place) and its run
+ * state (KV cache, scratch), both made at load; has_llama is 0 for a
+ * vocabulary-only file (tokenize works, generate does not). */
+static struct llama_weights llama;
+static struct llama_state llama_state;
+static int has_llama;
+
+int model_commands_loaded(struct loaded_model *out)
+{
+    if (!model_loaded)
+        return -ENOENT;
+    out->model = &model;
+    out->weights = has_llama ? &llama : NULL;
+    out->state = has_llama ? &llama_state : NULL;
+    out->device = model_device;
+    return 0;
+}
+
+static void unload(void)
+{
+    if (has_llama) {
+        llama_state_free(&llama_state);
+        llama_free(&llama);
+        has_llama = 0;
+    }
+    model_free(&model);
+    model_loaded = 0;
+}
 
 static int disk_read(void *ctx, uint64_t offset, void *buf, size_t len)
 {
@@ -86,13 +116,52 @@ static int fail_load(int rc, const char *why, struct gguf_reader *r)
 {
     printk("Failed to load model (error %d)\n", rc);
     printk("  %s (%s)\n", why, error_name(rc));
-    model_free(&model);
+    unload();
     gguf_reader_free(r);
     return rc;
 }
 
+/* The shape check before any tensor byte is read: an architecture or
+ * shape the forward pass cannot run is refused by name here. A file with no
+ * tensors at all is a vocabulary: it loads for tokenize/detokenize. Sets
+ * *runtime to the bytes of the KV cache and scratch for n_ctx. */
+static int check_shape(uint32_t *n_ctx, uint64_t *runtime, char *why, size_t size)
+{
+    *runtime = 0;
+    if (model.file.n_tensors == 0) {
+        printk("  No tensors: a vocabulary only (tokenize works, generate does not)\n");
+        return 0;
+    }
+    struct llama_weights shape_only;
+    int rc = llama_load(&shape_only, &model.file, NULL, why, size);
+    if (rc < 0)
+        return rc;
+    uint32_t ctx = *n_ctx ? *n_ctx : llama_default_ctx(&shape_only.shape);
+    if (ctx > shape_only.shape.ctx_train) {
+        snprintf(why, size, "--ctx %u is above the model's context_length %u", ctx, shape_only.shape.ctx_train);
+        llama_free(&shape_only);
+        return -EINVAL;
+    }
+    *n_ctx = ctx;
+    *runtime = llama_runtime_bytes(&shape_only.shape, ctx);
+    printk("  Context: %u tokens; KV cache and scratch: %lu KB\n", ctx, *runtime / 1024);
+    llama_free(&shape_only);
+    return 0;
+}
+
 static int cmd_loadmodel(int argc, char **argv)
 {
+    uint32_t n_ctx = 0;
+    if (argc >= 3 && strcmp(argv[1], "--ctx") == 0) {
+        unsigned long long v;
+        if (arg_to_u64(argv[2], 1, 1u << 24, &v) < 0) {
+            printk("loadmodel: --ctx takes a number of tokens (1 to %u)\n", 1u << 24);
+            return -EINVAL;
+        }
+        n_ctx = (uint32_t)v;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc > 2)
         return shell_usage("loadmodel");
     block_device_t *d = blk_device_arg(argc == 2 ? argv[1] : NULL);
@@ -100,8 +169,7 @@ static int cmd_loadmodel(int argc, char **argv)
         return -ENODEV;
     if (model_loaded) {
         printk("  (unloading the model from %s first)\n", model_device);
-        model_free(&model);
-        model_loaded = 0;
+        unload();
     }
     printk("Loading GGUF model from %s...\n", d->name);
     struct gguf_reader r;
@@ -123,11 +191,17 @@ static int cmd_loadmodel(int argc, char **argv)
     printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", model.file.n_kv,
            time_us() - t0, model.file.data_size, model.file.data_offset);
 
+    char why[256];
+    uint64_t runtime;
+    rc = check_shape(&n_ctx, &runtime, why, sizeof(why));
+    if (rc < 0)
+        return fail_load(rc, why, &r);
     uint64_t room = heap_max_allocation();
-    if (model.file.data_size > room) {
-        char why[128];
-        snprintf(why, sizeof(why), "the tensor data needs %lu MB but at most %lu MB can be allocated",
-                 model.file.data_size / MIB + 1, room / MIB);
+    if (model.file.data_size + runtime > room) {
+        snprintf(why, sizeof(why),
+                 "the model needs %lu MB (tensor data %lu MB + KV cache and scratch %lu MB) but at most %lu MB "
+                 "can be allocated",
+                 (model.file.data_size + runtime) / MIB + 1, model.file.data_size / MIB, runtime / MIB, room / MIB);
         return fail_load(-ENOMEM, why, &r);
     }
     uint64_t t1 = time_us();
@@ -138,6 +212,17 @@ static int cmd_loadmodel(int argc, char **argv)
     printk("Model loaded successfully!\n");
     printk("  Loaded %lu bytes in %lu.%03lu ms (%lu MB/s)\n", model.file.data_size, us / 1000, us % 1000,
            us ? model.file.data_size * 1000000 / us / MIB : 0);
+    if (runtime) {
+        rc = llama_load(&llama, &model.file, model.data, why, sizeof(why));
+        if (rc < 0)
+            return fail_load(rc, why, &r);
+        rc = llama_state_init(&llama_state, &llama.shape, n_ctx);
+        if (rc < 0) {
+            llama_free(&llama);
+            return fail_load(rc, "no memory for the KV cache and scratch buffers", &r);
+        }
+        has_llama = 1;
+    }
     init_tokenizer(&r);
     gguf_reader_free(&r);
     strlcpy(model_device, d->name, sizeof(model_device));
@@ -288,7 +373,9 @@ static int cmd_detokenize(int argc, char **argv)
 }
 
 static const struct shell_command model_commands[] = {
-    { "loadmodel", "loadmodel [dev]", "load a GGUF model from a disk (default: the first) and build its tokenizer",
+    { "loadmodel", "loadmodel [--ctx N] [dev]",
+      "load a GGUF model from a disk (default: the first), build its tokenizer and KV cache (context N, default "
+      "the model's, at most 2048)",
       cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
     { "tokenize", "tokenize [--no-bos] <text>",
@@ -299,4 +386,5 @@ static const struct shell_command model_commands[] = {
 void model_commands_register(void)
 {
     shell_register(model_commands, sizeof(model_commands) / sizeof(model_commands[0]));
+    generate_commands_register();
 }

@@ -15,7 +15,8 @@ $(GGML_INC)/ggml/include/ggml.h: $(GGML_BUNDLE)
 HOST_TESTS += test_quant
 test_quant_SRCS := tests/host/test_quant.c kernel/math/quant.c kernel/math/quant_float.c \
                    kernel/math/quant_legacy.c kernel/math/quant_k.c kernel/math/matvec.c \
-                   kernel/math/kmath.c kernel/math/cpu_features.c kernel/lib/string.c kernel/lib/errno.c
-test_quant_CFLAGS := -I$(GGML_INC)/ggml/include -DGGML_BIN_DIR='"$(GGML_BIN_DIR)"' -Wno-error=deprecated-declarations
+                   kernel/math/kmath.c kernel/math/cpu_features.c kernel/lib/string.c kernel/lib/errno.c \
+                   tools/quantize/quantizer.c
+test_quant_CFLAGS := -Itools/quantize -I$(GGML_INC)/ggml/include -DGGML_BIN_DIR='"$(GGML_BIN_DIR)"' -Wno-error=deprecated-declarations
 test_quant_LIBS := -L$(GGML_BIN_DIR) -l:libggml-base.so -Wl,-rpath,$(GGML_BIN_DIR) -ldl -lm
 build/host/test_quant: $(GGML_INC)/ggml/include/ggml.h

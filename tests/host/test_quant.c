@@ -25,6 +25,7 @@
 #include "math/kmath.h"
 #include "math/matvec.h"
 #include "math/quant.h"
+#include "quantizer.h"
 
 #ifndef GGML_BIN_DIR
 #error "GGML_BIN_DIR: the directory of the prebuilt llama.cpp libraries"
@@ -346,6 +347,49 @@ static void test_matvec_api(void)
     CHECK(quant_type_get(QT_Q8_1) == NULL);
 }
 
+/* The test-model quantizer (tools/quantize): relative RMS error of
+ * gaussian rows, dequantized by ggml itself, below a bound per type (about
+ * 1.5x what it measures; a broken encoder gives errors near 1). */
+static void test_quantizer(void)
+{
+    enum { N = 4096 };
+    static const struct { uint32_t type; double bound; } cases[] = {
+        { QT_F32, 0 }, { QT_F16, 1e-3 }, { QT_BF16, 6e-3 }, { QT_Q8_0, 1.2e-2 },
+        { QT_Q4_0, 0.15 }, { QT_Q4_1, 0.15 }, { QT_Q5_0, 0.075 }, { QT_Q5_1, 0.075 },
+        { QT_Q2_K, 0.6 }, { QT_Q3_K, 0.3 }, { QT_Q4_K, 0.15 }, { QT_Q5_K, 0.075 }, { QT_Q6_K, 0.04 },
+    };
+    float *x = malloc(N * 4), *y = malloc(N * 4);
+    uint8_t *q = malloc(N * 4);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double err = 0, ref = 0;
+        for (int rep = 0; rep < 8; rep++) {
+            for (int i = 0; i < N; i++) {   /* Box-Muller, sd 0.02, plus a few outliers */
+                double u1 = (rnd32() + 1.0) / 4294967297.0, u2 = rnd32() / 4294967296.0;
+                x[i] = (float)(0.02 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
+                if (rnd32() % 500 == 0)
+                    x[i] *= 8;
+            }
+            CHECK_EQ_INT(quantize_row(cases[c].type, x, q, N), 0);
+            const struct ggml_type_traits *gt = ggml_get_type_traits((enum ggml_type)cases[c].type);
+            if (gt->to_float)
+                gt->to_float(q, y, N);
+            else
+                memcpy(y, q, N * 4);
+            for (int i = 0; i < N; i++) {
+                err += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+                ref += (double)x[i] * x[i];
+            }
+        }
+        double rel = sqrt(err / ref);
+        printf("    quantizer %-4s: relative RMS error %.4f (bound %.4f)\n",
+               ggml_type_name((enum ggml_type)cases[c].type), rel, cases[c].bound);
+        CHECK(rel <= cases[c].bound);
+    }
+    free(x);
+    free(y);
+    free(q);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -357,6 +401,7 @@ int main(void)
     }
     test_fp16_against_ggml();
     test_dequant();
+    test_quantizer();
     test_matvec_api();
     test_convert(&x64, SIMD_SCALAR);
     test_dot(&x64, SIMD_SCALAR, 1);

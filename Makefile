@@ -90,6 +90,16 @@ debug:
 # ---- tests ---------------------------------------------------------------
 include tests/host/Makefile
 
+# The weight quantizer for test models (host tool; see docs/MATH.md).
+QUANTIZE_SRCS := tools/quantize/quantize.c tools/quantize/quantizer.c kernel/math/quant.c \
+    kernel/math/quant_float.c kernel/math/quant_legacy.c kernel/math/quant_k.c \
+    kernel/math/kmath.c kernel/math/cpu_features.c
+$(BUILD)/quantize: $(QUANTIZE_SRCS) $(wildcard kernel/math/*.h tools/quantize/*.h)
+	@mkdir -p $(@D)
+	$(Q)cc -std=gnu11 -O2 -Wall -Wextra -Werror -ffp-contract=off -Ikernel -Itools/quantize \
+	    -o $@ $(QUANTIZE_SRCS) -lm
+models: $(BUILD)/quantize
+
 # Test models from LLaMA's real vocabulary (npm) and the spec's model.img.
 models:
 	@bash scripts/make-models.sh

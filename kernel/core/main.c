@@ -14,6 +14,7 @@
 #include "drivers/virtio/virtio_blk.h"
 #include "lib/errno.h"
 #include "shell/blk_common.h"
+#include "shell/math_commands.h"
 #include "shell/model_commands.h"
 #include "shell/shell.h"
 
@@ -57,6 +58,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     pci_commands_register();
     blk_commands_register();
     model_commands_register();
+    math_commands_register();
 
     printk("Boot complete in %lu ms\n", time_us() / 1000);
     shell_run();

@@ -21,3 +21,10 @@ mk tinystories-15m-f16.gguf --version 2 --type f16
 mk vocab-only.gguf --vocab-only
 mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
 bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
+# Inference test models (issue 9): the "tiny" shape (dim 256 so K-quant rows
+# are whole 256-blocks, 2 layers, 4 heads over 2 KV heads, FFN 512) in every
+# supported weight type, quantized by build/quantize; and the 15M shape in Q8_0.
+for t in f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k; do
+    mk tiny-$t.gguf --type $t --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+done
+mk tinystories-15m-q8_0.gguf --type q8_0

@@ -163,10 +163,35 @@ def bf16_bits(v):
     return ((u + (0x7FFF + ((u >> 16) & 1))) >> 16) & 0xFFFF
 
 
+QUANT_TYPES = {"q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q2_k": 10, "q3_k": 11,
+               "q4_k": 12, "q5_k": 13, "q6_k": 14}
+QUANTIZE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "quantize")
+
+
+class Quantized:
+    """Adds matrices in a quantized type: the float32 weights go through the
+    math layer's quantizer (tools/quantize, `make build/quantize`)."""
+
+    def __init__(self, w, name):
+        self.w, self.name, self.type = w, name, QUANT_TYPES[name]
+
+    def add_tensor(self, tname, dims, ggml_type, data):
+        if ggml_type != GGML_F32 or len(dims) < 2:
+            return self.w.add_tensor(tname, dims, ggml_type, data)
+        import subprocess
+        out = subprocess.run([QUANTIZE, self.name, str(dims[1]), str(dims[0])], input=data,
+                             capture_output=True, check=True).stdout
+        self.w.add_tensor(tname, dims, self.type, out)
+
+
 def llama_tensors(w, args):
     dim, ffn, vocab = args.dim, args.ffn, 32000
     kv_dim = dim // args.heads * args.kv_heads
-    t = {"f32": GGML_F32, "f16": GGML_F16, "bf16": GGML_BF16}[args.type]
+    if args.type in QUANT_TYPES:
+        w = Quantized(w, args.type)
+        t = GGML_F32
+    else:
+        t = {"f32": GGML_F32, "f16": GGML_F16, "bf16": GGML_BF16}[args.type]
     seed = iter(range(1, 1000))
     w.add_tensor("token_embd.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
     for layer in range(args.layers):
@@ -188,7 +213,7 @@ def main():
     ap.add_argument("--vocab", required=True, help="SentencePiece tokenizer.model (tools/fetch-vocab.mjs)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--version", type=int, choices=(2, 3), default=3)
-    ap.add_argument("--type", choices=("f32", "f16", "bf16"), default="f32")
+    ap.add_argument("--type", choices=("f32", "f16", "bf16") + tuple(QUANT_TYPES), default="f32")
     ap.add_argument("--dim", type=int, default=288, help="embedding width (default 288)")
     ap.add_argument("--ffn", type=int, default=768, help="feed-forward width (default 768)")
     ap.add_argument("--heads", type=int, default=6, help="attention heads (default 6)")
@@ -209,7 +234,9 @@ def main():
     w = GGUFWriter(args.version)
     w.add("general.architecture", STRING, "llama")
     w.add("general.name", STRING, "tinystories-15m (EMBODIOS synthetic weights)")
-    w.add("general.file_type", U32, {"f32": 0, "f16": 1, "bf16": 32}[args.type])
+    ftype = {"f32": 0, "f16": 1, "bf16": 32, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9,
+             "q2_k": 10, "q3_k": 12, "q4_k": 15, "q5_k": 17, "q6_k": 18}[args.type]   # llama_ftype (_M for K)
+    w.add("general.file_type", U32, ftype)
     w.add("general.alignment", U32, ALIGNMENT)
     w.add("llama.context_length", U32, args.ctx)
     w.add("llama.embedding_length", U32, args.dim)

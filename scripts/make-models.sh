@@ -28,3 +28,4 @@ for t in f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k; do
     mk tiny-$t.gguf --type $t --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
 done
 mk tinystories-15m-q8_0.gguf --type q8_0
+mk tiny-arch-gpt2.gguf --arch gpt2 --dim 64 --ffn 128 --heads 2 --layers 1 --ctx 64

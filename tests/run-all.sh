@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-all_suites=(host boot shell faults memory block qcow2 reliability perf model fuzz)
+all_suites=(host boot shell faults memory block qcow2 reliability perf model generate fuzz)
 declare -A suite_cmd=(
     [host]="make -s host-test"
     [boot]="python3 tests/qemu/test_boot.py"
@@ -17,6 +17,7 @@ declare -A suite_cmd=(
     [reliability]="./tests/qemu/test-reliability.sh"
     [perf]="./test-virtio-perf.sh"
     [model]="./tests/model/run.sh"
+    [generate]="python3 tests/qemu/test_generate.py"
     [fuzz]="./tests/fuzz/run.sh"
 )
 

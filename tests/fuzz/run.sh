@@ -14,10 +14,12 @@ common=(kernel/model/gguf.c kernel/model/gguf_reader.c kernel/model/ggml_types.c
         kernel/model/tokenizer.c kernel/model/tokenizer_encode.c kernel/lib/format.c kernel/lib/string.c
         kernel/lib/errno.c tests/host/host_heap_shim.c tests/host/host_printk_shim.c)
 pass=0; fail=0
-for target in gguf tokenizer; do
+llama=(kernel/model/llama.c kernel/model/llama_load.c kernel/model/model.c $(ls kernel/math/*.c | grep -v mathbench))
+for target in gguf tokenizer llama; do
     bin=$out/fuzz_$target
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-            -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}"; then
+            -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}" \
+            $([ $target = llama ] && echo "${llama[@]} -lm"); then
         echo "FAIL: fuzz_$target does not build"; fail=$((fail + 1)); continue
     fi
     work=$out/corpus-$target

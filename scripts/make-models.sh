@@ -29,3 +29,6 @@ for t in f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k; do
 done
 mk tinystories-15m-q8_0.gguf --type q8_0
 mk tiny-arch-gpt2.gguf --arch gpt2 --dim 64 --ffn 128 --heads 2 --layers 1 --ctx 64
+# qwen2 (llama plus Q/K/V biases, NEOX RoPE), with the llama vocabulary (llama.cpp pairs any vocabulary with any architecture).
+mk tiny-qwen2-f32.gguf --arch qwen2 --type f32 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+mk tiny-qwen2-q8_0.gguf --arch qwen2 --type q8_0 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128

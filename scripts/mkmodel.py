@@ -199,6 +199,9 @@ def llama_tensors(w, args):
         w.add_tensor(p + "attn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
         for name, rows in (("attn_q", dim), ("attn_k", kv_dim), ("attn_v", kv_dim), ("attn_output", dim)):
             w.add_tensor(p + name + ".weight", [dim, rows], t, weights(dim * rows, next(seed), t))
+        if args.arch == "qwen2":                   # qwen2: biases on Q, K and V (always F32)
+            for name, rows in (("attn_q", dim), ("attn_k", kv_dim), ("attn_v", kv_dim)):
+                w.add_tensor(p + name + ".bias", [rows], GGML_F32, weights(rows, next(seed) + 500, GGML_F32))
         w.add_tensor(p + "ffn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
         w.add_tensor(p + "ffn_gate.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
         w.add_tensor(p + "ffn_down.weight", [ffn, dim], t, weights(dim * ffn, next(seed), t))

@@ -9,7 +9,9 @@
  *    is llama.cpp's default CPU path, flash attention for one query:
  *    Q rounded to fp16, s = dot(K, Q) * 1/sqrt(head_dim), online softmax
  *    with expf, V accumulated in an fp16 vector, divided by the sum at the end;
- *  - SwiGLU: silu(g) = g / (1 + expf(-g)), times up;
+ *  - SwiGLU: silu(g) = g / (1 + e^-g), times up, with e^x computed as
+ *    ggml's vectorised ggml_v_expf does it (SSE2 build: multiply and add
+ *    rounded separately), lane by lane, and libm's expf for the tail;
  *  - every matvec converts the activations as ggml's vec_dot_type says
  *    (kernel/math). */
 #include "model/llama.h"
@@ -172,6 +174,42 @@ static void attend_head(struct llama_state *st, const struct llama_shape *s, con
         out[i] = fp16_to_fp32(st->vkq16[i]) * inv;
 }
 
+/* ggml_v_expf (ggml-cpu/vec.h, the SSE2 variant without FMA), one lane:
+ * a polynomial after a reduction by ln 2, "max error 1.45 + 0.5 ulp". The
+ * constants are ggml's; the operation order decides the last bit. */
+static float v_expf(float x)
+{
+    const float r = 0x1.8p23f;
+    const float z = x * 0x1.715476p+0f + r;
+    const float n = z - r;
+    const float b = (x - n * 0x1.62e4p-1f) - n * 0x1.7f7d1cp-20f;
+    const uint32_t e = k_float_bits(z) << 23;
+    const float k = k_bits_float(e + k_float_bits(1.0f));
+    const float u = b * b;
+    const float j = ((0x1.0e4020p-7f * b + 0x1.573e2ep-5f) * u + (0x1.555e66p-3f * b + 0x1.fffdb6p-2f)) * u +
+                    0x1.ffffecp-1f * b;
+    if (!(k_fabsf(n) > 126.0f))
+        return j * k + k;
+    const uint32_t g = n <= 0.0f ? 0x82000000u : 0;
+    const float s1 = k_bits_float(g + 0x7f000000u);
+    const float s2 = k_bits_float(e - g);
+    if (k_fabsf(n) > 192.0f)
+        return s1 * s1;
+    return (s2 * j + s2) * s1;
+}
+
+/* ggml_vec_swiglu_f32: groups of 4 through ggml_v_silu, the rest through
+ * ggml_silu_f32 (libm expf). */
+static void swiglu(float *gate, const float *up, uint32_t n)
+{
+    uint32_t i = 0;
+    for (; i + 3 < n; i += 4)
+        for (uint32_t l = i; l < i + 4; l++)
+            gate[l] = (gate[l] / (1.0f + v_expf(0.0f - gate[l]))) * up[l];
+    for (; i < n; i++)
+        gate[i] = (gate[i] / (1.0f + k_expf(-gate[i]))) * up[i];
+}
+
 static int mv(const struct llama_matrix *m, const float *x, float *out, void *scratch)
 {
     return matvec(m->type, m->data, m->rows, m->cols, x, out, scratch);
@@ -222,10 +260,7 @@ static int ffn(const struct llama_weights *w, struct llama_state *st, uint32_t l
     rmsnorm(st->xb, st->x, ly->ffn_norm, s->dim, s->norm_eps);
     if ((rc = mv(&ly->gate, st->xb, st->hb, st->scratch)) < 0 || (rc = mv(&ly->up, st->xb, st->hb2, st->scratch)) < 0)
         return rc;
-    for (uint32_t i = 0; i < s->ffn_dim; i++) {
-        const float g = st->hb[i];
-        st->hb[i] = (g / (1.0f + k_expf(-g))) * st->hb2[i];
-    }
+    swiglu(st->hb, st->hb2, s->ffn_dim);
     if ((rc = mv(&ly->down, st->hb, st->xb2, st->scratch)) < 0)
         return rc;
     for (uint32_t i = 0; i < s->dim; i++)

@@ -239,7 +239,8 @@ static int refuse_unused(struct loader *l, uint32_t layer)
 {
     static const char *const unused[] = { "attn_qkv.weight", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias",
                                           "ffn_down.bias", "ffn_gate_inp.weight", "attn_q_norm.weight",
-                                          "attn_k_norm.weight" };
+                                          "attn_k_norm.weight", "attn_q.scale", "attn_k.scale", "attn_v.scale",
+                                          "attn_output.scale", "ffn_gate.scale", "ffn_up.scale", "ffn_down.scale" };
     char name[96];
     for (unsigned i = 0; i < sizeof(unused) / sizeof(unused[0]); i++) {
         snprintf(name, sizeof(name), "blk.%u.%s", layer, unused[i]);
@@ -258,7 +259,6 @@ static int bind_layer(struct loader *l, const struct llama_shape *s, uint32_t i,
                                            "attn_q.bias", "attn_k.bias", "attn_v.bias" };
     for (int k = 0; k < 12; k++)
         snprintf(n[k], sizeof(n[k]), "blk.%u.%s", i, names[k]);
-    int bias = s->arch == LLAMA_ARCH_QWEN2;
     int rc;
     if ((rc = bind_vector(l, n[0], s->dim, 0, &ly->attn_norm)) < 0 ||
         (rc = bind_vector(l, n[1], s->dim, 0, &ly->ffn_norm)) < 0 ||
@@ -270,16 +270,12 @@ static int bind_layer(struct loader *l, const struct llama_shape *s, uint32_t i,
         (rc = bind_matrix(l, n[7], s->dim, s->ffn_dim, 0, &ly->up)) < 0 ||
         (rc = bind_matrix(l, n[8], s->ffn_dim, s->dim, 0, &ly->down)) < 0)
         return rc;
-    if (bias) {
-        if ((rc = bind_vector(l, n[9], s->dim, 0, &ly->bq)) < 0 ||
-            (rc = bind_vector(l, n[10], s->kv_dim, 0, &ly->bk)) < 0 ||
-            (rc = bind_vector(l, n[11], s->kv_dim, 0, &ly->bv)) < 0)
-            return rc;
-    } else {
-        for (int k = 9; k < 12; k++)
-            if (find_tensor(l->f, n[k]))
-                return refuse(l, EMODEL_SHAPE, "tensor %s is not supported for architecture llama", n[k]);
-    }
+    /* Q/K/V biases: optional for both architectures, as llama.cpp's
+     * create_tensor_qkv makes them (qwen2 files have them). */
+    if ((rc = bind_vector(l, n[9], s->dim, 1, &ly->bq)) < 0 ||
+        (rc = bind_vector(l, n[10], s->kv_dim, 1, &ly->bk)) < 0 ||
+        (rc = bind_vector(l, n[11], s->kv_dim, 1, &ly->bv)) < 0)
+        return rc;
     return refuse_unused(l, i);
 }
 
@@ -299,6 +295,8 @@ static int bind_globals(struct loader *l, struct llama_weights *w)
         return rc;
     if (!w->output.data)
         w->output = w->tok_embd;               /* tied classifier, as llama.cpp duplicates it */
+    if (find_tensor(l->f, "output.bias"))
+        return refuse(l, EMODEL_SHAPE, "tensor output.bias is not supported by this implementation");
     if (find_tensor(l->f, "rope_freqs.weight"))
         return refuse(l, EMODEL_SHAPE, "tensor rope_freqs.weight (RoPE frequency factors) is not supported");
     return 0;

@@ -207,6 +207,10 @@ def llama_tensors(w, args):
         w.add_tensor(p + "ffn_down.weight", [ffn, dim], t, weights(dim * ffn, next(seed), t))
         w.add_tensor(p + "ffn_up.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
     w.add_tensor("output_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+    if args.rope_freqs:                        # factors from 1 to 8, as Llama 3.1's long-wavelength ones
+        half = dim // args.heads // 2
+        w.add_tensor("rope_freqs.weight", [half], GGML_F32,
+                     array.array("f", [1.0 + 7.0 * i / max(half - 1, 1) for i in range(half)]).tobytes())
     if args.untied_output:
         w.add_tensor("output.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
 
@@ -222,6 +226,8 @@ def main():
     ap.add_argument("--heads", type=int, default=6, help="attention heads (default 6)")
     ap.add_argument("--kv-heads", type=int, default=0, help="key/value heads (default: --heads)")
     ap.add_argument("--ctx", type=int, default=256, help="context_length (default 256)")
+    ap.add_argument("--rope-scale", type=float, default=0, help="rope.scaling.factor (linear RoPE scaling)")
+    ap.add_argument("--rope-freqs", action="store_true", help="add rope_freqs.weight (Llama 3 frequency factors)")
     ap.add_argument("--arch", default="llama", help="general.architecture (tests of refusal; default llama)")
     ap.add_argument("--tokenizer", choices=("llama", "gpt2"), default="llama")
     ap.add_argument("--layers", type=int, default=6)
@@ -251,6 +257,9 @@ def main():
     w.add(args.arch + ".rope.dimension_count", U32, args.dim // args.heads)
     w.add(args.arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
     w.add(args.arch + ".vocab_size", U32, len(pieces))
+    if args.rope_scale:
+        w.add(args.arch + ".rope.scaling.type", STRING, "linear")
+        w.add(args.arch + ".rope.scaling.factor", F32, args.rope_scale)
     w.add("tokenizer.ggml.model", STRING, args.tokenizer)
     w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
     w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)

@@ -99,14 +99,18 @@ static void rmsnorm(float *out, const float *x, const float *w, uint32_t n, floa
         out[i] = (x[i] * scale) * w[i];
 }
 
-/* ggml_rope_cache_init for one position, no scaling: cos/sin pairs. */
-static void rope_cache(float *cache, uint32_t n, uint32_t pos, float base)
+/* ggml_rope_cache_init for one position: cos/sin pairs of
+ * freq_scale * (theta / factor), theta = pos * base^(-2i/n) as a running
+ * product (rope_yarn with ext_factor 0 and mscale 1). */
+static void rope_cache(float *cache, uint32_t n, uint32_t pos, float base, float freq_scale, const float *factors)
 {
     const float theta_scale = k_powf(base, -2.0f / (float)n);
     float theta = (float)pos;
     for (uint32_t i = 0; i < n; i += 2) {
-        cache[i] = k_cosf(theta);
-        cache[i + 1] = k_sinf(theta);
+        const float ff = factors ? factors[i / 2] : 1.0f;
+        const float t = freq_scale * (theta / ff);
+        cache[i] = k_cosf(t);
+        cache[i + 1] = k_sinf(t);
         theta *= theta_scale;
     }
 }
@@ -277,7 +281,7 @@ int llama_forward(const struct llama_weights *w, struct llama_state *st, int32_t
     const struct quant_type *qt = quant_type_get(w->tok_embd.type);
     size_t row_bytes = quant_row_bytes(w->tok_embd.type, s->dim);
     qt->dequantize_row((const uint8_t *)w->tok_embd.data + (size_t)token * row_bytes, st->x, s->dim);
-    rope_cache(st->rope_cache, s->head_dim, pos, s->rope_base);
+    rope_cache(st->rope_cache, s->head_dim, pos, s->rope_base, s->rope_freq_scale, w->rope_freqs);
     for (uint32_t l = 0; l < s->n_layers; l++) {
         int rc = attention(w, st, l, pos);
         if (rc < 0 || (rc = ffn(w, st, l)) < 0)

@@ -31,6 +31,7 @@ struct llama_shape {
     uint32_t rope_dims;    /* rope.dimension_count (= head_dim, as llama.cpp asserts) */
     int rope_neox;         /* 0: adjacent pairs (llama), 1: halves (qwen2) */
     float rope_base;       /* rope.freq_base, 10000 when absent */
+    float rope_freq_scale; /* 1 / rope.scaling.factor (linear scaling), 1 when absent */
     float norm_eps;        /* attention.layer_norm_rms_epsilon */
     size_t scratch_bytes;  /* largest activation conversion any matvec needs */
 };
@@ -54,6 +55,7 @@ struct llama_weights {
     struct llama_matrix tok_embd;          /* vocab rows of dim */
     struct llama_matrix output;            /* output.weight, or tok_embd when tied */
     const float *output_norm;
+    const float *rope_freqs;               /* (head_dim/2,) Llama 3 frequency factors, or NULL */
     struct llama_layer *layers;            /* n_layers, allocated */
 };
 

@@ -139,11 +139,26 @@ static int read_hparams(struct loader *l, struct llama_shape *s)
         return rc;
     if (s->rope_base <= 0.0f)
         return refuse(l, EMODEL_SHAPE, "rope.freq_base must be positive");
+    /* RoPE scaling as llama.cpp reads it: "linear" when absent, a factor
+     * (rope.scaling.factor, or the older rope.scale_linear) giving
+     * freq_scale = 1/factor; "none" never scales; YaRN and the others are
+     * not implemented here. */
     char key[96];
     snprintf(key, sizeof(key), "%s.rope.scaling.type", l->arch);
     const char *scaling = gguf_get_str(l->f, key);
-    if (scaling && strcmp(scaling, "none") != 0)
-        return refuse(l, EMODEL_SHAPE, "RoPE scaling '%s' is not supported", scaling);
+    if (scaling && strcmp(scaling, "none") != 0 && strcmp(scaling, "linear") != 0)
+        return refuse(l, EMODEL_SHAPE, "RoPE scaling '%.30s' is not supported (supported: none, linear)", scaling);
+    float factor = 0.0f;
+    if ((rc = arch_float(l, "rope.scaling.factor", 0.0f, 0, &factor)) < 0)
+        return rc;
+    if (factor == 0.0f && (rc = arch_float(l, "rope.scale_linear", 0.0f, 0, &factor)) < 0)
+        return rc;
+    s->rope_freq_scale = factor == 0.0f || (scaling && strcmp(scaling, "none") == 0) ? 1.0f : 1.0f / factor;
+    float attn_factor = 1.0f;
+    if ((rc = arch_float(l, "rope.scaling.attn_factor", 1.0f, 0, &attn_factor)) < 0)
+        return rc;
+    if (attn_factor != 1.0f)
+        return refuse(l, EMODEL_SHAPE, "%s.rope.scaling.attn_factor other than 1 is not supported", l->arch);
     snprintf(key, sizeof(key), "%s.expert_count", l->arch);
     uint64_t experts;
     if (gguf_get_uint(l->f, key, &experts) == 0 && experts > 0)
@@ -297,9 +312,8 @@ static int bind_globals(struct loader *l, struct llama_weights *w)
         w->output = w->tok_embd;               /* tied classifier, as llama.cpp duplicates it */
     if (find_tensor(l->f, "output.bias"))
         return refuse(l, EMODEL_SHAPE, "tensor output.bias is not supported by this implementation");
-    if (find_tensor(l->f, "rope_freqs.weight"))
-        return refuse(l, EMODEL_SHAPE, "tensor rope_freqs.weight (RoPE frequency factors) is not supported");
-    return 0;
+    /* Llama 3.1+ frequency factors: theta_i / factor_i (ggml_rope_ext's src2). */
+    return bind_vector(l, "rope_freqs.weight", s->head_dim / 2, 1, &w->rope_freqs);
 }
 
 int llama_load(struct llama_weights *w, const struct gguf_file *f, const uint8_t *data, char *why, size_t why_size)

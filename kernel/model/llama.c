@@ -25,6 +25,15 @@
 
 #define ALIGN 64
 
+const char *const llama_prof_names[LLAMA_PROF_COUNT] = {
+    "embedding", "rmsnorm", "q/k/v matvec", "rope+kv store", "attention", "wo matvec",
+    "gate/up matvec", "swiglu", "down matvec", "output matvec",
+};
+
+/* The TSC (rdtsc is unprivileged: the same in the kernel and host tests). */
+static inline uint64_t tsc(void) { return __builtin_ia32_rdtsc(); }
+#define PROF(st, slot, t) do { uint64_t now_ = tsc(); (st)->prof[slot] += now_ - (t); (t) = now_; } while (0)
+
 static size_t round_up(size_t n) { return (n + ALIGN - 1) / ALIGN * ALIGN; }
 
 uint32_t llama_default_ctx(const struct llama_shape *s)
@@ -231,10 +240,13 @@ static int attention(const struct llama_weights *w, struct llama_state *st, uint
     const struct llama_shape *s = &w->shape;
     const struct llama_layer *ly = &w->layers[l];
     int rc;
+    uint64_t t = tsc();
     rmsnorm(st->xb, st->x, ly->attn_norm, s->dim, s->norm_eps);
+    PROF(st, LLAMA_PROF_NORM, t);
     if ((rc = mv(&ly->wq, st->xb, st->q, st->scratch)) < 0 || (rc = mv(&ly->wk, st->xb, st->k, st->scratch)) < 0 ||
         (rc = mv(&ly->wv, st->xb, st->v, st->scratch)) < 0)
         return rc;
+    PROF(st, LLAMA_PROF_QKV, t);
     add_bias(st->q, ly->bq, s->dim);
     add_bias(st->k, ly->bk, s->kv_dim);
     add_bias(st->v, ly->bv, s->kv_dim);
@@ -246,11 +258,14 @@ static int attention(const struct llama_weights *w, struct llama_state *st, uint
         st->key_cache[off + i] = fp32_to_fp16(st->k[i]);
         st->value_cache[off + i] = fp32_to_fp16(st->v[i]);
     }
+    PROF(st, LLAMA_PROF_ROPE, t);
     const uint32_t group = s->n_heads / s->n_kv_heads;
     for (uint32_t h = 0; h < s->n_heads; h++)
         attend_head(st, s, st->q + h * s->head_dim, l, h / group, pos, st->xb + h * s->head_dim);
+    PROF(st, LLAMA_PROF_ATTN, t);
     if ((rc = mv(&ly->wo, st->xb, st->xb2, st->scratch)) < 0)
         return rc;
+    PROF(st, LLAMA_PROF_WO, t);
     for (uint32_t i = 0; i < s->dim; i++)
         st->x[i] = st->xb2[i] + st->x[i];
     return 0;
@@ -261,12 +276,17 @@ static int ffn(const struct llama_weights *w, struct llama_state *st, uint32_t l
     const struct llama_shape *s = &w->shape;
     const struct llama_layer *ly = &w->layers[l];
     int rc;
+    uint64_t t = tsc();
     rmsnorm(st->xb, st->x, ly->ffn_norm, s->dim, s->norm_eps);
+    PROF(st, LLAMA_PROF_NORM, t);
     if ((rc = mv(&ly->gate, st->xb, st->hb, st->scratch)) < 0 || (rc = mv(&ly->up, st->xb, st->hb2, st->scratch)) < 0)
         return rc;
+    PROF(st, LLAMA_PROF_FFN_UP, t);
     swiglu(st->hb, st->hb2, s->ffn_dim);
+    PROF(st, LLAMA_PROF_SWIGLU, t);
     if ((rc = mv(&ly->down, st->hb, st->xb2, st->scratch)) < 0)
         return rc;
+    PROF(st, LLAMA_PROF_FFN_DOWN, t);
     for (uint32_t i = 0; i < s->dim; i++)
         st->x[i] = st->xb2[i] + st->x[i];
     return 0;
@@ -277,16 +297,22 @@ int llama_forward(const struct llama_weights *w, struct llama_state *st, int32_t
     const struct llama_shape *s = &w->shape;
     if (token < 0 || (uint32_t)token >= s->vocab || pos >= st->n_ctx)
         return -EINVAL;
+    uint64_t t = tsc();
     /* The token's embedding row, dequantized (ggml_get_rows). */
     const struct quant_type *qt = quant_type_get(w->tok_embd.type);
     size_t row_bytes = quant_row_bytes(w->tok_embd.type, s->dim);
     qt->dequantize_row((const uint8_t *)w->tok_embd.data + (size_t)token * row_bytes, st->x, s->dim);
     rope_cache(st->rope_cache, s->head_dim, pos, s->rope_base, s->rope_freq_scale, w->rope_freqs);
+    PROF(st, LLAMA_PROF_EMBED, t);
     for (uint32_t l = 0; l < s->n_layers; l++) {
         int rc = attention(w, st, l, pos);
         if (rc < 0 || (rc = ffn(w, st, l)) < 0)
             return rc;
     }
+    t = tsc();
     rmsnorm(st->xb, st->x, w->output_norm, s->dim, s->norm_eps);
-    return mv(&w->output, st->xb, st->logits, st->scratch);
+    PROF(st, LLAMA_PROF_NORM, t);
+    int rc = mv(&w->output, st->xb, st->logits, st->scratch);
+    PROF(st, LLAMA_PROF_OUTPUT, t);
+    return rc;
 }

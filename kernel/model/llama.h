@@ -59,8 +59,15 @@ struct llama_weights {
     struct llama_layer *layers;            /* n_layers, allocated */
 };
 
+/* Where a forward pass spends its time, in TSC cycles (summed over calls
+ * until reset): generate --profile prints it. */
+enum { LLAMA_PROF_EMBED, LLAMA_PROF_NORM, LLAMA_PROF_QKV, LLAMA_PROF_ROPE, LLAMA_PROF_ATTN, LLAMA_PROF_WO,
+       LLAMA_PROF_FFN_UP, LLAMA_PROF_SWIGLU, LLAMA_PROF_FFN_DOWN, LLAMA_PROF_OUTPUT, LLAMA_PROF_COUNT };
+extern const char *const llama_prof_names[LLAMA_PROF_COUNT];
+
 /* Every buffer the forward pass writes, allocated once (one block). */
 struct llama_state {
+    uint64_t prof[LLAMA_PROF_COUNT];
     uint32_t n_ctx;                        /* KV cache length */
     float *x;                              /* (dim,) the residual stream */
     float *xb, *xb2;                       /* (dim,) normed input, attention output */

@@ -22,7 +22,7 @@
 #define MAX_LOGITS_K 64
 
 struct gen_options {
-    uint32_t n_predict, n_ctx, logits_k;
+    uint32_t n_predict, n_ctx, logits_k, profile;
     struct sampler_params sp;
 };
 
@@ -140,6 +140,11 @@ static int parse_options(const char *line, struct gen_options *o, const char **p
     const char *p = line;
     while (*p == '-' && p[1] && p[1] != ' ') {
         const char *after = next_word(p, opt, sizeof(opt));
+        if (!strcmp(opt, "--profile")) {             /* the one flag without a value */
+            o->profile = 1;
+            p = after;
+            continue;
+        }
         const char *rest = next_word(after, val, sizeof(val));
         const char *v = *after ? val : NULL;
         uint32_t u = 0;
@@ -185,6 +190,22 @@ static void print_logits(const struct llama_state *st, const struct llama_weight
     format_top_logits(line, sizeof(line), st->logits, w->shape.vocab, k);
     printk("%slogits %u: %s\n", mid_line ? "\n" : "", pos, line);
     mid_line = 0;
+}
+
+/* Where the forward passes' time went (calibrated TSC), largest first
+ * is left to the reader: the order is the forward pass's. */
+static void print_profile(const struct llama_state *st)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < LLAMA_PROF_COUNT; i++)
+        total += st->prof[i];
+    printk("profile (forward passes, calibrated TSC):\n");
+    for (int i = 0; i < LLAMA_PROF_COUNT; i++) {
+        uint64_t us = time_tsc_to_us(st->prof[i]);
+        uint64_t per_mille = total ? st->prof[i] * 1000 / total : 0;
+        printk("  %-16s %8lu.%03lu ms %3lu.%lu%%\n", llama_prof_names[i], us / 1000, us % 1000, per_mille / 10,
+               per_mille % 10);
+    }
 }
 
 static int is_eog(const struct tokenizer *t, int32_t id)
@@ -262,6 +283,8 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt)
     uint64_t t2 = time_us();
     print_rate("prompt eval:", n_prompt, t1 - t0);
     print_rate("generation: ", generated, t2 - t1);
+    if (r->o.profile)
+        print_profile(r->lm.state);
     return rc;
 }
 
@@ -331,6 +354,7 @@ static int cmd_generate(int argc, char **argv)
     }
     for (int i = 0; i < n; i++)
         sampler_accept(&r.s, ids[i]);
+    memset(r.lm.state->prof, 0, sizeof(r.lm.state->prof));
     rc = generate_tokens(&r, ids, (uint32_t)n);
     sampler_free(&r.s);
     return rc == -ECANCELED ? 0 : rc;
@@ -339,9 +363,9 @@ static int cmd_generate(int argc, char **argv)
 static const struct shell_command generate_commands[] = {
     { "generate",
       "generate [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N] "
-      "[--logits K] <prompt>",
+      "[--logits K] [--profile] <prompt>",
       "write text with the loaded model (defaults: -n 128, --temp 0.8, --top-k 40, --top-p 0.95, --min-p 0.05, "
-      "--repeat-penalty 1 = off, --seed 1162691151; --temp 0 is greedy; Ctrl-C stops)",
+      "--repeat-penalty 1 = off, --seed 1162691151; --temp 0 is greedy; --profile: time per operation; Ctrl-C stops)",
       cmd_generate, 1 },
 };
 

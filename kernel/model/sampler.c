@@ -243,16 +243,20 @@ void format_fixed(char *buf, size_t size, float v, int decimals)
         snprintf(buf, size, "%sinf", v < 0 ? "-" : "");
         return;
     }
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 9)
+        decimals = 9;
     uint64_t pow10 = 1;
     for (int i = 0; i < decimals; i++)
         pow10 *= 10;
     uint64_t scaled = (uint64_t)(a * (double)pow10 + 0.5);
     uint64_t whole = scaled / pow10, frac = scaled % pow10;
-    if (decimals > 0)
-        snprintf(buf, size, "%s%lu.%0*lu", v < 0 && scaled ? "-" : "", (unsigned long)whole, decimals,
-                 (unsigned long)frac);
-    else
-        snprintf(buf, size, "%s%lu", v < 0 && scaled ? "-" : "", (unsigned long)whole);
+    char digits[12];
+    for (int i = decimals - 1; i >= 0; i--, frac /= 10)
+        digits[i] = (char)('0' + frac % 10);
+    digits[decimals] = 0;
+    snprintf(buf, size, "%s%lu%s%s", v < 0 && scaled ? "-" : "", (unsigned long)whole, decimals ? "." : "", digits);
 }
 
 int sampler_check_params(const struct sampler_params *p, char *why, size_t size)

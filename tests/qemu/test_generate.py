@@ -1,6 +1,6 @@
 """Issue 9 in the kernel: `generate` over the serial line. Teacher-forced
 --logits against llama.cpp's (tests/fixtures/llama, the x64 build: what
-QEMU's default qemu64 CPU computes) for F32, a legacy quant (Q4_0) and a
+QEMU's default qemu64 CPU computes) for F32, a legacy quant (Q4_0), qwen2 (Q8_0) and a
 K-quant (Q4_K); Ctrl-C mid-generation; the context limit; a model too large
 for -m; no model, empty prompt, too-long prompt, vocabulary-only and
 unsupported-architecture files. Tiny models (dim 256, 2 layers), so the
@@ -17,7 +17,7 @@ MODELS = os.path.join(ROOT, "build", "models")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "llama")
 PROMPT_TEXT = "Once upon a time"
 # Tolerances as tests/host/test_llama.c (there: why), plus the 6 printed decimals.
-TOL = {"f32": 0.0, "q4_0": 0.0, "q4_k": 0.0}
+TOL = {"f32": 0.0, "q4_0": 0.0, "q4_k": 0.0, "qwen2-q8_0": 0.0}
 PRINT = 5.01e-7
 
 
@@ -69,7 +69,7 @@ def compare_logits(suite, name, out):
 def main_session(suite):
     drives = [f"file={os.path.join(MODELS, f)},format=raw,if=virtio,readonly=on"
               for f in ("tiny-f32.gguf", "tiny-q4_0.gguf", "tiny-q4_k.gguf", "vocab-only.gguf",
-                        "tiny-arch-gpt2.gguf")]
+                        "tiny-arch-gpt2.gguf", "tiny-qwen2-q8_0.gguf")]
 
     def body(q):
         out = q.cmd(f"generate {PROMPT_TEXT}")
@@ -82,7 +82,7 @@ def main_session(suite):
         suite.check("vocabulary-only file loads", "Tokenizer ready." in out, out)
         out = q.cmd(f"generate {PROMPT_TEXT}")
         suite.check("vocabulary-only: generate says there are no weights", "has no weights" in out, out)
-        for dev, name in (("vda", "f32"), ("vdb", "q4_0"), ("vdc", "q4_k")):
+        for dev, name in (("vda", "f32"), ("vdb", "q4_0"), ("vdc", "q4_k"), ("vdf", "qwen2-q8_0")):
             out = q.cmd(f"loadmodel {dev}", timeout=60)
             suite.check(f"{name}: loads with its KV cache", "Context: 128 tokens" in out
                         and "Model loaded successfully!" in out, out)

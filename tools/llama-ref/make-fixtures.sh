@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates tests/fixtures/llama/ from llama.cpp (developer tool; the
+# Regenerates tests/fixtures/llama/ (or the directory given) from llama.cpp (developer tool; the
 # fixtures are committed). The baseline x64 ggml-cpu build is used: no FMA
 # and no contraction, generic activation quantization, which is what the
 # kernel computes at the SSE2 level (QEMU's default qemu64 CPU).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REF=$(bash tools/llama-ref/build.sh)
-out=tests/fixtures/llama
+out=${1:-tests/fixtures/llama}
 mkdir -p "$out"
 for m in build/models/tiny-*.gguf; do
     name=$(basename "$m" .gguf)

@@ -192,8 +192,8 @@ static void print_logits(const struct llama_state *st, const struct llama_weight
     mid_line = 0;
 }
 
-/* Where the forward passes' time went (calibrated TSC), largest first
- * is left to the reader: the order is the forward pass's. */
+/* Where the forward passes' time went (calibrated TSC), in the order the
+ * forward pass runs the operations. */
 static void print_profile(const struct llama_state *st)
 {
     uint64_t total = 0;

@@ -26,7 +26,7 @@ static struct quant_type types[] = {
 
 /* The AVX2 variants that exist; every other type keeps its scalar kernel. */
 static const struct { uint32_t type; quant_dot_fn fn; } avx2_dots[] = {
-#ifdef EMBODIOS_HAVE_AVX2
+#if 1   /* quant_avx2.c */
     { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 }, { QT_Q8_0, dot_q8_0_avx2 },
     { QT_Q4_0, dot_q4_0_avx2 }, { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 },
 #endif

@@ -121,6 +121,12 @@ void dot_q5_K(size_t n, float *out, const void *w, const void *x);
 void dot_q6_K(size_t n, float *out, const void *w, const void *x);
 void quantize_q8_K(const float *x, void *dst, size_t n);       /* one version in every ggml build */
 
+/* SSE2 variants (quant_sse2.c): integer parts vectorised, float order generic. */
+void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q4_0_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x);
+
 /* AVX2/FMA variants (quant_avx2.c), the order of ggml's haswell build. */
 void dot_f32_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_f16_avx2(size_t n, float *out, const void *w, const void *x);

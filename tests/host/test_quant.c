@@ -407,6 +407,7 @@ int main(void)
     test_matvec_api();
     test_convert(&x64, SIMD_SCALAR);
     test_dot(&x64, SIMD_SCALAR, 1);
+    test_dot(&x64, SIMD_SSE2, 1);   /* SSE2 kernels: the generic order, bit-exact */
     if (cpu_features.avx2 && cpu_features.fma && load_cpu_lib(&haswell, "libggml-cpu-haswell.so") == 0) {
         test_convert(&haswell, SIMD_AVX2);
         test_dot(&haswell, SIMD_AVX2, 0);

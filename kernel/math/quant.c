@@ -30,7 +30,7 @@ struct variant { uint32_t type; quant_dot_fn fn; };
  * SSE2 ones are bit-exact with the scalar (generic ggml) order; AVX2 ones
  * follow ggml's haswell build. A level uses its own table, then the lower. */
 static const struct variant sse2_dots[] = {
-    { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
+    { QT_F32, dot_f32_sse2 }, { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
     { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
 };
 static const struct variant avx2_dots[] = {

@@ -122,6 +122,7 @@ void dot_q6_K(size_t n, float *out, const void *w, const void *x);
 void quantize_q8_K(const float *x, void *dst, size_t n);       /* one version in every ggml build */
 
 /* SSE2 variants (quant_sse2.c): integer parts vectorised, float order generic. */
+void dot_f32_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_0_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x);

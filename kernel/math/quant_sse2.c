@@ -155,3 +155,25 @@ void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x)
         sum += sums[l];
     *out = sum;
 }
+
+/* F32: four products per mulps, then the same sequential double sum as
+ * the generic code (float product, widened, added in order). Fewer emulated
+ * float instructions under TCG: 7 per 4 elements instead of 12. */
+void dot_f32_sse2(size_t n, float *out, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    __m128d sum = _mm_setzero_pd();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i));
+        __m128d lo = _mm_cvtps_pd(p), hi = _mm_cvtps_pd(_mm_movehl_ps(p, p));
+        sum = _mm_add_sd(sum, lo);
+        sum = _mm_add_sd(sum, _mm_unpackhi_pd(lo, lo));
+        sum = _mm_add_sd(sum, hi);
+        sum = _mm_add_sd(sum, _mm_unpackhi_pd(hi, hi));
+    }
+    double s = _mm_cvtsd_f64(sum);
+    for (; i < n; i++)
+        s += (double)(a[i] * b[i]);
+    *out = (float)s;
+}

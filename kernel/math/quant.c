@@ -25,6 +25,7 @@ static struct quant_type types[] = {
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
 struct variant { uint32_t type; quant_dot_fn fn; };
+static int find_variant_fn(const struct variant *v, quant_dot_fn f);
 
 /* The SIMD variants that exist; every other type keeps its scalar kernel.
  * SSE2 ones are bit-exact with the scalar (generic ggml) order; AVX2 ones
@@ -33,10 +34,29 @@ static const struct variant sse2_dots[] = {
     { QT_F32, dot_f32_sse2 }, { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
     { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
 };
+/* dot_q8_0_avx2 and dot_q4_0_avx2 exist (and are tested against the haswell
+ * build) but are not used: with one 8-lane FMA and one 8-lane int->float
+ * conversion per 32-element block, they are ~3x slower under TCG than the
+ * SSE2 kernels, whose generic order differs from haswell's by rounding only
+ * (< 1e-7 relative; the integer block sums are the same). mathbench numbers
+ * are in docs/MATH.md. */
 static const struct variant avx2_dots[] = {
-    { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 }, { QT_Q8_0, dot_q8_0_avx2 },
-    { QT_Q4_0, dot_q4_0_avx2 }, { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
+    { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 },
+    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
 };
+
+int quant_dot_is_haswell_order(quant_dot_fn f)
+{
+    return find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2;
+}
+
+static int find_variant_fn(const struct variant *v, quant_dot_fn f)
+{
+    for (; v->fn; v++)
+        if (v->fn == f)
+            return 1;
+    return 0;
+}
 
 static quant_dot_fn find_variant(const struct variant *v, uint32_t type)
 {

@@ -10,7 +10,7 @@
 static float f16_table[65536];
 static int f16_table_ready;
 
-static const float *f16_lookup(void)
+const float *quant_f16_table(void)
 {
     if (!f16_table_ready) {
         for (uint32_t h = 0; h < 65536; h++)
@@ -25,7 +25,7 @@ void dequant_f32(const void *src, float *dst, size_t n) { memcpy(dst, src, n * s
 void dequant_f16(const void *src, float *dst, size_t n)
 {
     const uint16_t *h = src;
-    const float *t = f16_lookup();
+    const float *t = quant_f16_table();
     for (size_t i = 0; i < n; i++)
         dst[i] = t[h[i]];
 }
@@ -64,7 +64,7 @@ void dot_f32(size_t n, float *out, const void *w, const void *x)
 void dot_f16(size_t n, float *out, const void *w, const void *x)
 {
     const uint16_t *a = w, *b = x;
-    const float *t = f16_lookup();
+    const float *t = quant_f16_table();
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += (double)(t[a[i]] * t[b[i]]);

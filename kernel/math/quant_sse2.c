@@ -9,7 +9,7 @@
 #include "math/kmath.h"
 #include "math/quant.h"
 
-#define H2F(h) fp16_to_fp32(h)
+#define H2F(h) f16[h]
 
 /* 16 signed bytes -> two vectors of 8 int16 (elements 0-7, 8-15). */
 static inline void widen_i8(__m128i v, __m128i *lo, __m128i *hi)
@@ -38,6 +38,7 @@ static inline __m128i load16(const void *p) { return _mm_loadu_si128((const __m1
 
 void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x)
 {
+    const float *f16 = quant_f16_table();
     const struct block_q8_0 *a = w, *b = x;
     float sum = 0;
     for (size_t i = 0; i < n / QK8_0; i++) {
@@ -50,6 +51,7 @@ void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x)
 
 void dot_q4_0_sse2(size_t n, float *out, const void *w, const void *x)
 {
+    const float *f16 = quant_f16_table();
     const struct block_q4_0 *a = w;
     const struct block_q8_0 *b = x;
     const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
@@ -91,6 +93,7 @@ static inline void lanes_to_sums(float sums[8], float d, __m128i lo, __m128i hi)
 
 void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x)
 {
+    const float *f16 = quant_f16_table();
     const struct block_q4_K *a = w;
     const struct block_q8_K *b = x;
     const __m128i m4 = _mm_set1_epi8(0x0F);
@@ -126,6 +129,7 @@ void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x)
 
 void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x)
 {
+    const float *f16 = quant_f16_table();
     const struct block_q6_K *a = w;
     const struct block_q8_K *b = x;
     const __m128i m4 = _mm_set1_epi8(0x0F), m3 = _mm_set1_epi8(3), off = _mm_set1_epi8(32);

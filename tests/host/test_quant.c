@@ -23,6 +23,7 @@
 #include "check.h"
 #include "math/cpu_features.h"
 #include "math/kmath.h"
+#include "math/mathbench.h"
 #include "math/matvec.h"
 #include "math/quant.h"
 #include "quantizer.h"
@@ -401,10 +402,34 @@ static void test_quantizer(void)
     free(q);
 }
 
-int main(void)
+/* `test_quant --checksum TYPE ROWS COLS LEVEL`: the checksum the kernel's
+ * `mathbench` prints for the same weights (mathbench_fill, seed 12345), so
+ * tests/qemu/test_math.py can check the kernel computes bit for bit what
+ * the host computes with the same code. */
+static int checksum_mode(char **argv)
+{
+    int type = quantize_type_from_name(argv[0]);
+    size_t rows = strtoul(argv[1], NULL, 10), cols = strtoul(argv[2], NULL, 10);
+    if (type < 0 || !quant_row_bytes((uint32_t)type, cols) || rows == 0)
+        return 2;
+    cpu_simd_set_level(atoi(argv[3]));
+    void *w = malloc(quant_row_bytes((uint32_t)type, cols) * rows);
+    float *x = malloc(cols * 4), *out = malloc(rows * 4);
+    void *scratch = malloc(matvec_scratch_bytes((uint32_t)type, cols) + 64);
+    mathbench_fill((uint32_t)type, w, rows, cols, x, 12345);
+    if (matvec((uint32_t)type, w, rows, cols, x, out, scratch) < 0)
+        return 1;
+    printf("%08x\n", mathbench_checksum(out, rows));
+    free(w); free(x); free(out); free(scratch);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     cpu_features_detect();
+    if (argc == 6 && strcmp(argv[1], "--checksum") == 0)
+        return checksum_mode(argv + 2);
     struct ggml_cpu_lib x64, haswell;
     if (load_cpu_lib(&x64, "libggml-cpu-x64.so") < 0) {
         CHECK(!"libggml-cpu-x64.so loads");

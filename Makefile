@@ -67,6 +67,8 @@ $(KERNEL): $(KERNEL_OBJS) linker.ld
 	@$(if $(Q),echo "  LD    $@")
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
 	$(Q)bash scripts/check-multiboot.sh $@
+	$(Q)OBJDUMP=$(CROSS)objdump bash scripts/check-fpu-use.sh \
+	    $(filter-out $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_FPU_SRCS)),$(KERNEL_OBJS))
 
 -include $(KERNEL_OBJS:.o=.d)
 

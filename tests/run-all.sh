@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-all_suites=(host boot shell faults memory block qcow2 reliability perf model generate fuzz)
+all_suites=(host boot shell faults memory block qcow2 reliability perf model generate fuzz math)
 declare -A suite_cmd=(
     [host]="make -s host-test"
     [boot]="python3 tests/qemu/test_boot.py"
@@ -19,6 +19,7 @@ declare -A suite_cmd=(
     [model]="./tests/model/run.sh"
     [generate]="python3 tests/qemu/test_generate.py"
     [fuzz]="./tests/fuzz/run.sh"
+    [math]="python3 tests/qemu/test_math.py"
 )
 
 if ! make -s kernel; then

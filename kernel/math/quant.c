@@ -24,14 +24,47 @@ static struct quant_type types[] = {
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
-/* The AVX2 variants that exist; every other type keeps its scalar kernel. */
-static const struct { uint32_t type; quant_dot_fn fn; } avx2_dots[] = {
-#ifdef EMBODIOS_HAVE_AVX2
-    { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 }, { QT_Q8_0, dot_q8_0_avx2 },
-    { QT_Q4_0, dot_q4_0_avx2 }, { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 },
-#endif
-    { 0xffffffffu, 0 },
+struct variant { uint32_t type; quant_dot_fn fn; };
+static int find_variant_fn(const struct variant *v, quant_dot_fn f);
+
+/* The SIMD variants that exist; every other type keeps its scalar kernel.
+ * SSE2 ones are bit-exact with the scalar (generic ggml) order; AVX2 ones
+ * follow ggml's haswell build. A level uses its own table, then the lower. */
+static const struct variant sse2_dots[] = {
+    { QT_F32, dot_f32_sse2 }, { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
+    { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
 };
+/* dot_q8_0_avx2 and dot_q4_0_avx2 exist (and are tested against the haswell
+ * build) but are not used: with one 8-lane FMA and one 8-lane int->float
+ * conversion per 32-element block, they are ~3x slower under TCG than the
+ * SSE2 kernels, whose generic order differs from haswell's by rounding only
+ * (< 1e-7 relative; the integer block sums are the same). mathbench numbers
+ * are in docs/MATH.md. */
+static const struct variant avx2_dots[] = {
+    { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 },
+    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
+};
+
+int quant_dot_is_haswell_order(quant_dot_fn f)
+{
+    return find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2;
+}
+
+static int find_variant_fn(const struct variant *v, quant_dot_fn f)
+{
+    for (; v->fn; v++)
+        if (v->fn == f)
+            return 1;
+    return 0;
+}
+
+static quant_dot_fn find_variant(const struct variant *v, uint32_t type)
+{
+    for (; v->fn; v++)
+        if (v->type == type)
+            return v->fn;
+    return 0;
+}
 
 static int selected_level = -1;
 
@@ -39,10 +72,12 @@ void quant_select_variants(void)
 {
     int level = cpu_simd_level();
     for (size_t i = 0; i < NTYPES; i++) {
-        types[i].vec_dot = types[i].vec_dot_scalar;
-        for (size_t k = 0; level >= SIMD_AVX2 && avx2_dots[k].fn; k++)
-            if (avx2_dots[k].type == types[i].type)
-                types[i].vec_dot = avx2_dots[k].fn;
+        quant_dot_fn f = 0;
+        if (level >= SIMD_AVX2)
+            f = find_variant(avx2_dots, types[i].type);
+        if (!f && level >= SIMD_SSE2)
+            f = find_variant(sse2_dots, types[i].type);
+        types[i].vec_dot = f ? f : types[i].vec_dot_scalar;
     }
     selected_level = level;
 }

@@ -85,6 +85,12 @@ void quant_convert_activations(uint32_t vec_dot_type, const float *x, void *dst,
 /* Re-select the vec_dot variants after cpu_simd_set_level() (tests, mathbench).
  * quant_type_get() does this itself the first time. */
 void quant_select_variants(void);
+/* 1 if f follows the float order of ggml's AVX2 (haswell) build, 0 if that
+ * of the generic C code (scalar and SSE2 kernels). */
+int quant_dot_is_haswell_order(quant_dot_fn f);
+
+/* fp16 -> fp32 for every input (256 KiB table built on first call); exact. */
+const float *quant_f16_table(void);
 
 /* ---- per-family entry points (quant_float.c, quant_legacy.c, quant_k.c) ---- */
 void dequant_f32(const void *src, float *dst, size_t n);
@@ -120,6 +126,13 @@ void dot_q4_K(size_t n, float *out, const void *w, const void *x);
 void dot_q5_K(size_t n, float *out, const void *w, const void *x);
 void dot_q6_K(size_t n, float *out, const void *w, const void *x);
 void quantize_q8_K(const float *x, void *dst, size_t n);       /* one version in every ggml build */
+
+/* SSE2 variants (quant_sse2.c): integer parts vectorised, float order generic. */
+void dot_f32_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q4_0_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x);
 
 /* AVX2/FMA variants (quant_avx2.c), the order of ggml's haswell build. */
 void dot_f32_avx2(size_t n, float *out, const void *w, const void *x);

@@ -177,11 +177,16 @@ static int parse_options(const char *line, struct gen_options *o, const char **p
 
 /* ---- the run ---- */
 
-static void print_rate(const char *what, uint32_t tokens, uint64_t us)
+/* "<what> N tokens, T ms, R tok/s" with R = passes / T: the rate of the
+ * forward passes T measured (the first generated token comes from the
+ * prompt's last logits, and the last one is never evaluated, so N - 1
+ * passes produce N tokens; llama.cpp reports eval runs the same way). */
+static void print_rate(const char *what, uint32_t tokens, uint32_t passes, uint64_t us)
 {
-    uint64_t rate100 = us ? (uint64_t)tokens * 100000000ULL / us : 0;   /* tok/s x 100 */
-    printk("%s %u tokens, %lu.%03lu ms, %lu.%02lu tok/s\n", what, tokens, us / 1000, us % 1000, rate100 / 100,
+    uint64_t rate100 = us ? (uint64_t)passes * 100000000ULL / us : 0;   /* tok/s x 100 */
+    printk("%s %u tokens, %lu.%03lu ms, %lu.%02lu tok/s", what, tokens, us / 1000, us % 1000, rate100 / 100,
            rate100 % 100);
+    printk(passes != tokens ? " (%u forward passes)\n" : "\n", passes);
 }
 
 static void print_logits(const struct llama_state *st, const struct llama_weights *w, uint32_t pos, uint32_t k)
@@ -232,9 +237,12 @@ static int eval(struct run *r, int32_t id, uint32_t pos)
     return 0;
 }
 
-static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt)
+static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt, const char *text, size_t len)
 {
     const struct tokenizer *tok = &r->lm.model->tok;
+    struct utf8_stream u = { { 0 }, 0, 0 };
+    stream_put(&u, text, len);                        /* the prompt first, as llama.cpp echoes it */
+    stream_flush(&u);
     uint64_t t0 = time_us();
     for (uint32_t pos = 0; pos < n_prompt; pos++) {
         int rc = eval(r, ids[pos], pos);
@@ -246,8 +254,8 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt)
         }
     }
     uint64_t t1 = time_us();
-    struct utf8_stream u = { { 0 }, 0, 0 };
     uint32_t pos = n_prompt, generated = 0;
+    uint64_t t_first = 0;                             /* when the first token was chosen */
     const char *why = NULL;
     int rc = 0;
     while (!why) {
@@ -255,7 +263,8 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt)
         int32_t id = sampler_sample(&r->s, r->lm.state->logits);
         if (is_eog(tok, id)) { why = "[end of text]"; break; }
         sampler_accept(&r->s, id);
-        generated++;
+        if (generated++ == 0)
+            t_first = time_us();
         static char piece[TOKENIZER_MAX_PIECE];
         int len = tokenizer_piece(tok, id, piece, sizeof(piece));
         if (len > 0)
@@ -281,8 +290,8 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt)
     stream_flush(&u);
     printk("\n%s%s", why && *why ? why : "", why && *why ? "\n" : "");
     uint64_t t2 = time_us();
-    print_rate("prompt eval:", n_prompt, t1 - t0);
-    print_rate("generation: ", generated, t2 - t1);
+    print_rate("prompt eval:", n_prompt, n_prompt, t1 - t0);
+    print_rate("generation: ", generated, pos - n_prompt, generated ? t2 - t_first : 0);
     if (r->o.profile)
         print_profile(r->lm.state);
     return rc;
@@ -355,7 +364,7 @@ static int cmd_generate(int argc, char **argv)
     for (int i = 0; i < n; i++)
         sampler_accept(&r.s, ids[i]);
     memset(r.lm.state->prof, 0, sizeof(r.lm.state->prof));
-    rc = generate_tokens(&r, ids, (uint32_t)n);
+    rc = generate_tokens(&r, ids, (uint32_t)n, text, (size_t)len);
     sampler_free(&r.s);
     return rc == -ECANCELED ? 0 : rc;
 }

@@ -16,6 +16,7 @@
 #include "shell/model_commands.h"
 #include "shell/shell.h"
 #include "shell/text_escape.h"
+#include "shell/utf8_stream.h"
 
 #define GENERATE_DEFAULT_N 128
 #define MAX_PROMPT_IDS 4096
@@ -26,71 +27,17 @@ struct gen_options {
     struct sampler_params sp;
 };
 
-/* ---- streaming text: whole UTF-8 characters, control bytes escaped ---- */
+/* ---- streaming text (shell/utf8_stream.c) ---- */
 
-struct utf8_stream {
-    char held[4];
-    unsigned n_held, need;
-};
-
-/* 1 when text was printed since the last newline: a --logits line then
- * starts on a line of its own. */
-static int mid_line;
-
-static void emit_byte_escaped(unsigned char c)
+static void console_out(void *ctx, const char *s, size_t n)
 {
-    mid_line = c != '\n';
-    if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7F))
-        printk("%c", c);
-    else
-        printk("\\x%02x", c);
+    (void)ctx;
+    printk("%.*s", (int)n, s);
 }
 
-static void stream_flush(struct utf8_stream *u)
-{
-    for (unsigned i = 0; i < u->n_held; i++)       /* an incomplete sequence: show its bytes */
-        printk("\\x%02x", (unsigned char)u->held[i]);
-    u->n_held = u->need = 0;
-}
-
-static unsigned utf8_length(unsigned char lead)
-{
-    if (lead >= 0xC2 && lead <= 0xDF) return 2;
-    if (lead >= 0xE0 && lead <= 0xEF) return 3;
-    if (lead >= 0xF0 && lead <= 0xF4) return 4;
-    return 0;
-}
-
-/* Holds back a multi-byte character until its last byte arrives (one emoji
- * may span two tokens), so it is printed whole. */
-static void stream_put(struct utf8_stream *u, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (u->n_held) {
-            if ((c & 0xC0) == 0x80) {
-                u->held[u->n_held++] = (char)c;
-                if (u->n_held == u->need) {
-                    mid_line = 1;
-                    printk("%.*s", (int)u->n_held, u->held);
-                    u->n_held = u->need = 0;
-                }
-                continue;
-            }
-            stream_flush(u);
-        }
-        unsigned n = utf8_length(c);
-        if (n) {
-            u->held[0] = (char)c;
-            u->n_held = 1;
-            u->need = n;
-        } else if (c >= 0x80) {
-            printk("\\x%02x", c);                     /* a stray continuation or invalid byte */
-        } else {
-            emit_byte_escaped(c);
-        }
-    }
-}
+/* The stream of the running generate; --logits lines start a new line when
+ * text was printed since the last newline. */
+static struct utf8_stream stream;
 
 /* ---- options ---- */
 
@@ -193,8 +140,8 @@ static void print_logits(const struct llama_state *st, const struct llama_weight
 {
     static char line[MAX_LOGITS_K * 28 + 32];
     format_top_logits(line, sizeof(line), st->logits, w->shape.vocab, k);
-    printk("%slogits %u: %s\n", mid_line ? "\n" : "", pos, line);
-    mid_line = 0;
+    printk("%slogits %u: %s\n", stream.mid_line ? "\n" : "", pos, line);
+    stream.mid_line = 0;
 }
 
 /* Where the forward passes' time went (calibrated TSC), in the order the
@@ -240,9 +187,10 @@ static int eval(struct run *r, int32_t id, uint32_t pos)
 static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt, const char *text, size_t len)
 {
     const struct tokenizer *tok = &r->lm.model->tok;
-    struct utf8_stream u = { { 0 }, 0, 0 };
-    stream_put(&u, text, len);                        /* the prompt first, as llama.cpp echoes it */
-    stream_flush(&u);
+    struct utf8_stream *u = &stream;
+    utf8_stream_init(u, console_out, NULL);
+    utf8_stream_put(u, text, len);                    /* the prompt first, as llama.cpp echoes it */
+    utf8_stream_flush(u);
     uint64_t t0 = time_us();
     for (uint32_t pos = 0; pos < n_prompt; pos++) {
         int rc = eval(r, ids[pos], pos);
@@ -268,11 +216,11 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt,
         static char piece[TOKENIZER_MAX_PIECE];
         int len = tokenizer_piece(tok, id, piece, sizeof(piece));
         if (len > 0)
-            stream_put(&u, piece, (size_t)len < sizeof(piece) ? (size_t)len : sizeof(piece));
+            utf8_stream_put(u, piece, (size_t)len < sizeof(piece) ? (size_t)len : sizeof(piece));
         if (generated == r->o.n_predict)
             break;
         if (pos >= r->n_ctx) {
-            stream_flush(&u);
+            utf8_stream_flush(u);
             printk("\n[context limit: %u tokens]", r->n_ctx);
             why = "";
             break;
@@ -280,14 +228,14 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt,
         if ((rc = eval(r, id, pos++)) < 0)
             return rc;
         if (shell_poll_interrupt()) {
-            stream_flush(&u);
+            utf8_stream_flush(u);
             printk("\n^C [interrupted]");
             why = "";
             rc = -ECANCELED;
             break;
         }
     }
-    stream_flush(&u);
+    utf8_stream_flush(u);
     printk("\n%s%s", why && *why ? why : "", why && *why ? "\n" : "");
     uint64_t t2 = time_us();
     print_rate("prompt eval:", n_prompt, n_prompt, t1 - t0);
@@ -309,7 +257,6 @@ static int cmd_generate(int argc, char **argv)
         line++;
     static struct run r;
     memset(&r, 0, sizeof(r));
-    mid_line = 0;
     const char *prompt = "";
     int rc = parse_options(line, &r.o, &prompt);
     if (rc < 0)

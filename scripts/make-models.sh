@@ -6,6 +6,7 @@
 #   build/models/tinystories-15m-f16.gguf  GGUF v2, F16
 #   build/models/vocab-only.gguf           metadata and vocabulary only (host tests)
 #   build/models/gpt2-tokenizer.gguf       tokenizer.ggml.model = "gpt2" (unsupported)
+#   build/models/vocab-special.gguf        vocabulary plus user-defined tokens, add_eos_token
 #   model.img                              512 MB raw disk, the F32 model at offset 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ mk tinystories-15m-f32.gguf --version 3 --type f32
 mk tinystories-15m-f16.gguf --version 2 --type f16
 mk vocab-only.gguf --vocab-only
 mk gpt2-tokenizer.gguf --vocab-only --tokenizer gpt2
+mk vocab-special.gguf --vocab-only --add-eos --user-token '<|user|>' --user-token '<|assistant|>' \
+    --user-token '[INST]' --user-token 'Hello world' --user-token 'xyzzy'
 bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" model.img 512
 # Inference test models (issue 9): the "tiny" shape (dim 256 so K-quant rows
 # are whole 256-blocks, 2 layers, 4 heads over 2 KV heads, FFN 512) in every

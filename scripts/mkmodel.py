@@ -11,6 +11,12 @@ scores and types), read from the file tools/fetch-vocab.mjs extracts.
   mkmodel.py --vocab build/models/tokenizer.model --out model.gguf
              [--version 2|3] [--type f32|f16] [--tokenizer llama|gpt2]
              [--layers N] [--vocab-only] [--untied-output]
+             [--user-token TEXT]... [--add-eos]
+
+--user-token appends a user-defined token (type 4, score 0) after LLaMA's
+32000 pieces (vocabulary-only files: the embedding has 32000 rows);
+--add-eos sets tokenizer.ggml.add_eos_token. Both change token ids, as in
+llama.cpp: user-defined tokens are split out of the text before encoding.
 
 The tensors are named as llama.cpp's llama architecture names them. There is
 no output.weight by default: TinyStories-15M shares its classifier with the
@@ -233,14 +239,20 @@ def main():
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--vocab-only", action="store_true", help="metadata and vocabulary, no tensors")
     ap.add_argument("--untied-output", action="store_true", help="add output.weight (not shared with token_embd)")
+    ap.add_argument("--user-token", action="append", default=[], help="append a user-defined token")
+    ap.add_argument("--add-eos", action="store_true", help="set tokenizer.ggml.add_eos_token")
     args = ap.parse_args()
     args.kv_heads = args.kv_heads or args.heads
     if args.dim % args.heads or args.heads % args.kv_heads:
         sys.exit("mkmodel: --dim must be a multiple of --heads, and --heads of --kv-heads")
+    if args.user_token and not args.vocab_only:
+        sys.exit("mkmodel: --user-token only with --vocab-only (the embedding has 32000 rows)")
 
     pieces, add_dummy_prefix = read_sentencepiece(args.vocab)
     if len(pieces) != 32000:
         sys.exit(f"mkmodel: expected 32000 pieces in {args.vocab}, found {len(pieces)}")
+    USER_DEFINED = 4
+    pieces = pieces + [(t, 0.0, USER_DEFINED) for t in args.user_token]
     w = GGUFWriter(args.version)
     w.add("general.architecture", STRING, args.arch)
     w.add("general.name", STRING, "tinystories-15m (EMBODIOS synthetic weights)")
@@ -269,7 +281,7 @@ def main():
     w.add("tokenizer.ggml.unknown_token_id", U32, 0)
     w.add("tokenizer.ggml.padding_token_id", U32, 0)
     w.add("tokenizer.ggml.add_bos_token", BOOL, True)
-    w.add("tokenizer.ggml.add_eos_token", BOOL, False)
+    w.add("tokenizer.ggml.add_eos_token", BOOL, args.add_eos)
     w.add("tokenizer.ggml.add_space_prefix", BOOL, add_dummy_prefix)
     if not args.vocab_only:
         llama_tensors(w, args)

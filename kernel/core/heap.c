@@ -28,10 +28,20 @@ static void *grow_from_pages(size_t min_bytes, size_t *got, void *ctx)
     return phys_to_virt(pa);
 }
 
+/* Arenas come from grow_from_pages: page-aligned, whole pages. */
+static void release_to_pages(void *start, size_t len, void *ctx)
+{
+    (void)ctx;
+    pmm_free_pages(virt_to_phys(start), len / PAGE_SIZE);
+}
+
 static struct heap *heap(void)
 {
     if (!heap_ready) {
         heap_core_init(&kernel_heap, grow_from_pages, NULL);
+        /* Wholly free arenas go back to the page allocator, where they
+         * merge with their neighbours again (one 4 MiB spare is kept). */
+        heap_core_set_release(&kernel_heap, release_to_pages, ARENA_MIN);
         heap_ready = 1;
     }
     return &kernel_heap;
@@ -67,11 +77,25 @@ void heap_get_stats(struct heap_stats *st)
     st->allocations = h->allocations;
 }
 
+int heap_can_allocate(uint64_t bytes, uint64_t align)
+{
+    if (bytes > SIZE_MAX || align > SIZE_MAX)
+        return 0;
+    struct heap *h = heap();
+    if (heap_core_fits(h, (size_t)bytes, (size_t)align))
+        return 1;
+    /* Otherwise grow_from_pages must get the whole arena in one run. */
+    uint64_t grow = heap_core_grow_size((size_t)bytes, (size_t)align);
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    return grow && (grow + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE <= ps.largest_free_run;
+}
+
 uint64_t heap_max_allocation(void)
 {
     struct pmm_stats ps;
     pmm_get_stats(&ps);
-    uint64_t from_pages = ps.largest_free_run > 4096 ? ps.largest_free_run - 4096 : 0;
+    uint64_t from_pages = ps.largest_free_run > PAGE_SIZE ? ps.largest_free_run - PAGE_SIZE : 0;
     uint64_t from_heap = heap_core_largest_free(heap());
     return from_pages > from_heap ? from_pages : from_heap;
 }

@@ -24,7 +24,12 @@ struct heap_stats {
 void heap_get_stats(struct heap_stats *st);
 
 /* The largest allocation that could succeed right now, counting memory the
- * page allocator can still give. Used by loadmodel to check a model fits. */
+ * page allocator can still give (for `mem`). */
 uint64_t heap_max_allocation(void);
+/* Whether kmalloc_aligned(bytes, align) would succeed right now, with every
+ * overhead counted (block tags, the slide to the alignment, a new arena's
+ * prologue and epilogue and page rounding). loadmodel's fit check: callers
+ * sum everything they will allocate into bytes. */
+int heap_can_allocate(uint64_t bytes, uint64_t align);
 
 #endif

@@ -7,6 +7,8 @@
 #define FOOTER_SIZE 8
 #define MIN_BLOCK   48          /* header + two list links + footer, rounded */
 #define CHECK_SALT  0x454D424F48454150ULL   /* "EMBOHEAP" */
+#define ARENA_SALT  0x4152454E41475257ULL   /* marks an arena that came from grow */
+#define PROLOGUE    (HEAP_ALIGN | USED)     /* no real block is this small */
 
 struct block_header {
     uint64_t size_flags;
@@ -68,7 +70,15 @@ void heap_core_init(struct heap *h, heap_grow_fn grow, void *ctx)
     *h = (struct heap){ .grow = grow, .grow_ctx = ctx };
 }
 
-void heap_core_add_arena(struct heap *h, void *start, size_t len)
+void heap_core_set_release(struct heap *h, heap_release_fn release, uint64_t spare_max)
+{
+    h->release = release;
+    h->spare_max = spare_max;
+}
+
+/* The prologue's first word says whether the arena came from grow: only
+ * those go back through release. */
+static void add_arena(struct heap *h, void *start, size_t len, int grown)
 {
     uintptr_t base = ((uintptr_t)start + HEAP_ALIGN - 1) & ~(uintptr_t)(HEAP_ALIGN - 1);
     uintptr_t end = ((uintptr_t)start + len) & ~(uintptr_t)(HEAP_ALIGN - 1);
@@ -76,8 +86,8 @@ void heap_core_add_arena(struct heap *h, void *start, size_t len)
      * coalescing) + one free block + a zero-size used epilogue header. */
     if (end <= base || end - base < HEADER_SIZE + MIN_BLOCK + HEADER_SIZE)
         return;
-    uint64_t *prologue_footer = (uint64_t *)(base + 8);
-    *prologue_footer = HEAP_ALIGN | USED;
+    *(uint64_t *)base = grown ? ARENA_SALT ^ base : 0;
+    *(uint64_t *)(base + 8) = PROLOGUE;        /* the prologue's footer */
     void *first = (void *)(base + HEADER_SIZE);
     uint64_t size = (end - HEADER_SIZE) - (base + HEADER_SIZE);
     struct block_header *epilogue = (struct block_header *)(end - HEADER_SIZE);
@@ -86,6 +96,35 @@ void heap_core_add_arena(struct heap *h, void *start, size_t len)
     set_tags(first, size, 0);
     h->arena_bytes += end - base;
     bin_insert(h, first);
+}
+
+void heap_core_add_arena(struct heap *h, void *start, size_t len) { add_arena(h, start, len, 0); }
+
+/* Block size and search size of a request (the search adds room to slide
+ * an over-aligned block forward); -1 for an impossible request. */
+static int request_sizes(size_t size, size_t align, uint64_t *need, uint64_t *search)
+{
+    if (align < HEAP_ALIGN)
+        align = HEAP_ALIGN;
+    if (align & (align - 1))
+        return -1;
+    if (size > ((uint64_t)1 << 46) || align > ((uint64_t)1 << 30))
+        return -1;                         /* absurd: also keeps the sums below from overflowing */
+    *need = (size + HEADER_SIZE + FOOTER_SIZE + HEAP_ALIGN - 1) & SIZE_MASK;
+    if (*need < MIN_BLOCK)
+        *need = MIN_BLOCK;
+    *search = align > HEAP_ALIGN ? *need + align + MIN_BLOCK : *need;
+    return 0;
+}
+
+/* An arena holds a prologue and an epilogue header around its blocks; the
+ * grown arena must have room for both after aligning. */
+static uint64_t grow_bytes(uint64_t search) { return search + 4 * HEADER_SIZE + HEAP_ALIGN; }
+
+uint64_t heap_core_grow_size(size_t size, size_t align)
+{
+    uint64_t need, search;
+    return request_sizes(size, align, &need, &search) < 0 ? 0 : grow_bytes(search);
 }
 
 /* First block of at least `need` bytes: first fit within the request's own
@@ -120,24 +159,18 @@ static void carve(struct heap *h, void *b, uint64_t size)
 
 void *heap_core_alloc(struct heap *h, size_t size, size_t align)
 {
+    uint64_t need, search;
+    if (request_sizes(size, align, &need, &search) < 0)
+        return NULL;
     if (align < HEAP_ALIGN)
         align = HEAP_ALIGN;
-    if (align & (align - 1))
-        return NULL;
-    if (size > ((uint64_t)1 << 46) || align > ((uint64_t)1 << 30))
-        return NULL;                       /* absurd: also keeps the sums below from overflowing */
-    uint64_t need = (size + HEADER_SIZE + FOOTER_SIZE + HEAP_ALIGN - 1) & SIZE_MASK;
-    if (need < MIN_BLOCK)
-        need = MIN_BLOCK;
-    /* Over-aligned requests search for room to slide the block forward. */
-    uint64_t search = align > HEAP_ALIGN ? need + align + MIN_BLOCK : need;
 
     struct heap_free_block *b = find_fit(h, search);
     if (!b && h->grow) {
         size_t got = 0;
-        void *mem = h->grow(search + 4 * HEADER_SIZE + HEAP_ALIGN, &got, h->grow_ctx);
+        void *mem = h->grow(grow_bytes(search), &got, h->grow_ctx);
         if (mem)
-            heap_core_add_arena(h, mem, got);
+            add_arena(h, mem, got, 1);
         b = find_fit(h, search);
     }
     if (!b)
@@ -173,6 +206,40 @@ static int valid_block(const void *b)
            *footer_of((void *)b, size) == hd->size_flags;
 }
 
+/* If free block b (size bytes, not in a bin) is all of a grown arena,
+ * returns the arena's length, else 0. The prologue footer before it and the
+ * zero-size epilogue after it say it spans the arena. */
+static uint64_t whole_grown_arena(char *b, uint64_t size)
+{
+    uintptr_t base = (uintptr_t)b - HEADER_SIZE;
+    const struct block_header *epi = (const struct block_header *)(b + size);
+    if (*(uint64_t *)(base + 8) != PROLOGUE || *(uint64_t *)base != (ARENA_SALT ^ base))
+        return 0;
+    if (epi->size_flags != USED || epi->check != check_word(epi, USED))
+        return 0;
+    return size + 2 * HEADER_SIZE;
+}
+
+static int spare_still_free(const struct heap *h)
+{
+    const char *first = (const char *)h->spare + HEADER_SIZE;
+    return !block_used(first) && block_size(first) == h->spare_len - 2 * HEADER_SIZE;
+}
+
+/* Keeps one small wholly free arena as a spare; everything else goes back. */
+static int keep_arena(struct heap *h, void *base, uint64_t len)
+{
+    if (base == h->spare)
+        return 1;
+    if (h->spare && spare_still_free(h))
+        return 0;
+    if (len > h->spare_max)
+        return 0;
+    h->spare = base;
+    h->spare_len = len;
+    return 1;
+}
+
 int heap_core_free(struct heap *h, void *ptr)
 {
     if (!ptr)
@@ -198,6 +265,12 @@ int heap_core_free(struct heap *h, void *ptr)
         size += prev_footer & SIZE_MASK;
         b = prev;
     }
+    uint64_t arena = h->release ? whole_grown_arena(b, size) : 0;
+    if (arena && !keep_arena(h, b - HEADER_SIZE, arena)) {
+        h->arena_bytes -= arena;
+        h->release(b - HEADER_SIZE, arena, h->grow_ctx);
+        return 0;
+    }
     set_tags(b, size, 0);
     bin_insert(h, (struct heap_free_block *)b);
     return 0;
@@ -220,6 +293,15 @@ uint64_t heap_core_largest_free(const struct heap *h)
             return best - HEADER_SIZE - FOOTER_SIZE;
     }
     return 0;
+}
+
+int heap_core_fits(const struct heap *h, size_t size, size_t align)
+{
+    uint64_t need, search;
+    if (request_sizes(size, align, &need, &search) < 0)
+        return 0;
+    /* find_fit takes any block of the search size or more. */
+    return heap_core_largest_free(h) + HEADER_SIZE + FOOTER_SIZE >= search && heap_core_largest_free(h) > 0;
 }
 
 int heap_core_check(const struct heap *h)

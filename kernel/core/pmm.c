@@ -16,7 +16,7 @@ static int reserved_count;
 static uint64_t *bitmap;                      /* 1 = used / not RAM */
 static uint64_t bitmap_pages;                 /* pages the bitmap covers */
 static uint64_t handed_limit;                 /* pages at or above this stay used */
-static uint64_t usable_bytes, free_pages, next_fit;
+static uint64_t usable_bytes, free_pages;
 
 extern char __kernel_start[], __kernel_end[];
 
@@ -167,8 +167,8 @@ uint64_t pmm_ram_end(void)
     return end;
 }
 
-/* Next-fit search for a run of free pages; whole words of used pages are
- * skipped 64 at a time. */
+/* Search for a run of free pages; whole words of used pages are skipped 64
+ * at a time. */
 static uint64_t find_run(uint64_t start, uint64_t end, uint64_t count)
 {
     uint64_t run = 0;
@@ -192,15 +192,16 @@ uint64_t pmm_alloc_pages(uint64_t count)
 {
     if (!count || count > free_pages)
         return 0;
-    uint64_t first = find_run(next_fit, handed_limit, count);
-    if (first == ~0ULL)
-        first = find_run(0, handed_limit, count);
+    /* First fit, always from the bottom: small heap arenas then gather low
+     * and leave the big free run above them whole (next fit dropped a 4 MiB
+     * arena into the middle of memory that a large allocation had just
+     * given back). */
+    uint64_t first = find_run(0, handed_limit, count);
     if (first == ~0ULL)
         return 0;
     for (uint64_t p = first; p < first + count; p++)
         mark_used(p);
     free_pages -= count;
-    next_fit = first + count;
     return first * PAGE_SIZE;
 }
 

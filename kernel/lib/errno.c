@@ -46,6 +46,10 @@ static const struct error_entry error_table[] = {
     { EMODEL_ARCH,      "EMODEL_ARCH",      "model architecture not supported" },
     { EMODEL_SHAPE,     "EMODEL_SHAPE",     "model shape invalid" },
     { EMODEL_WTYPE,     "EMODEL_WTYPE",     "weight type not supported" },
+    { EGGUF_EMPTYKEY,   "EGGUF_EMPTYKEY",   "empty GGUF key" },
+    { EGGUF_EMPTY,      "EGGUF_EMPTY",      "GGUF file has no metadata and no tensors" },
+    { ETOK_COUNT,       "ETOK_COUNT",       "token scores or types do not match the tokens" },
+    { ETOK_NOPIECE,     "ETOK_NOPIECE",     "text has a byte the vocabulary cannot encode" },
 };
 
 static const struct error_entry *find_error(int code)

@@ -47,6 +47,10 @@
 #define EMODEL_ARCH      240 /* general.architecture not supported */
 #define EMODEL_SHAPE     241 /* hyperparameters or tensor shapes inconsistent */
 #define EMODEL_WTYPE     242 /* weight type not supported for inference */
+#define EGGUF_EMPTYKEY   220 /* a metadata key of zero bytes */
+#define EGGUF_EMPTY      221 /* no key-values and no tensors */
+#define ETOK_COUNT       235 /* scores or token types not one per token */
+#define ETOK_NOPIECE     236 /* a byte has no piece and there is no unknown token */
 
 /* Short symbolic name, e.g. "EIO"; "E?" for an unknown code. Accepts the
  * code with either sign. */

@@ -141,7 +141,9 @@ static int read_value(struct gguf_reader *r, struct gguf_error *err, struct gguf
         READ(r, err, gguf_read_u32(r, &kv->arr_type), "array type");
         READ(r, err, gguf_read_u64(r, &kv->arr_count), "array count");
         kv->arr_offset = r->pos;
-        return skip_array(r, err, kv->arr_type, kv->arr_count, 0);
+        int rc = skip_array(r, err, kv->arr_type, kv->arr_count, 0);
+        kv->arr_bytes = r->pos - kv->arr_offset;
+        return rc;
     }
     READ(r, err, gguf_read_bytes(r, &kv->value, gguf_scalar_size(kv->type)), "value");
     if (kv->type == GGUF_TYPE_BOOL && kv->value > 1)
@@ -170,6 +172,9 @@ static int parse_header(struct gguf_reader *r, struct gguf_file *f, struct gguf_
     if (f->n_kv > GGUF_MAX_KV)
         return fail(err, -EGGUF_TOOBIG, 16, "key-value count %lu exceeds the limit of %u",
                     (unsigned long)f->n_kv, GGUF_MAX_KV);
+    /* llama.cpp would load it, but there is nothing to load: no model. */
+    if (f->n_kv == 0 && f->n_tensors == 0)
+        return fail(err, -EGGUF_EMPTY, 8, "the file has no key-values and no tensors");
     if (f->n_kv * MIN_KV_BYTES + f->n_tensors * MIN_TENSOR_BYTES > gguf_reader_left(r))
         return fail(err, -EGGUF_TRUNCATED, 8, "%lu tensors and %lu key-values cannot fit in the %lu bytes left",
                     (unsigned long)f->n_tensors, (unsigned long)f->n_kv, (unsigned long)gguf_reader_left(r));
@@ -187,6 +192,8 @@ static int parse_kvs(struct gguf_reader *r, struct gguf_file *f, struct gguf_err
         struct gguf_kv *kv = &f->kv[i];
         kv->offset = r->pos;
         rc = read_string(r, err, GGUF_MAX_KEY, &kv->key, NULL, "key");
+        if (rc == 0 && kv->key[0] == 0)    /* llama.cpp refuses these too */
+            rc = fail(err, -EGGUF_EMPTYKEY, kv->offset, "key-value %lu has an empty key", (unsigned long)i);
         if (rc == 0 && !name_set_add(&keys, kv->key))
             rc = fail(err, -EGGUF_DUPKEY, kv->offset, "duplicate key '%s'", kv->key);
         if (rc == 0) {

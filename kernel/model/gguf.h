@@ -36,7 +36,8 @@ struct gguf_kv {
     uint64_t str_len;
     uint32_t arr_type;     /* GGUF_TYPE_ARRAY: element type ... */
     uint64_t arr_count;    /* ... element count ... */
-    uint64_t arr_offset;   /* ... and file offset of the first element */
+    uint64_t arr_offset;   /* ... file offset of the first element ... */
+    uint64_t arr_bytes;    /* ... and bytes of all the elements */
     uint64_t offset;       /* file offset of the key-value pair */
 };
 

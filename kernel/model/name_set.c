@@ -1,6 +1,7 @@
 #include "model/name_set.h"
 #include "core/heap.h"
 #include "lib/errno.h"
+#include "lib/hash_probe.h"
 #include "lib/string.h"
 
 uint64_t name_hash(const char *data, uint64_t len)
@@ -28,15 +29,24 @@ void name_set_free(struct name_set *s)
     s->slots = NULL;
 }
 
+struct name_key {
+    const struct name_set *set;
+    const char *name;
+};
+
+static int name_stop(const void *ctx, uint64_t slot)
+{
+    const struct name_key *k = ctx;
+    const char *there = k->set->slots[slot];
+    return !there || strcmp(there, k->name) == 0;
+}
+
 int name_set_add(struct name_set *s, const char *name)
 {
-    uint64_t mask = s->capacity - 1;
-    for (uint64_t i = name_hash(name, strlen(name)) & mask;; i = (i + 1) & mask) {
-        if (!s->slots[i]) {
-            s->slots[i] = name;
-            return 1;
-        }
-        if (strcmp(s->slots[i], name) == 0)
-            return 0;
-    }
+    struct name_key k = { s, name };
+    uint64_t i = hash_probe(name_hash(name, strlen(name)), s->capacity - 1, name_stop, &k);
+    if (s->slots[i])
+        return 0;
+    s->slots[i] = name;
+    return 1;
 }

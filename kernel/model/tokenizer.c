@@ -2,15 +2,15 @@
 #include "core/heap.h"
 #include "lib/errno.h"
 #include "lib/format.h"
+#include "lib/hash_probe.h"
 #include "lib/string.h"
 #include "model/name_set.h"
-
 
 static int tok_fail(struct gguf_error *err, int code, uint64_t offset, const char *what)
 {
     err->code = code;
     err->offset = offset;
-    snprintf(err->message, sizeof(err->message), "tokenizer: %s", what);
+    snprintf(err->message, sizeof(err->message), "tokenizer: %s at byte offset %lu", what, (unsigned long)offset);
     return code;
 }
 
@@ -20,29 +20,36 @@ static uint32_t score_key_of(uint32_t bits)
     return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
 }
 
+struct piece_key {
+    const struct tokenizer *t;
+    const char *text;
+    size_t len;
+};
+
+/* Stops at an empty slot or one whose piece has the key's text. */
+static int piece_stop(const void *ctx, uint64_t slot)
+{
+    const struct piece_key *k = ctx;
+    int32_t id = k->t->slots[slot];
+    return id < 0 || (k->t->text_len[id] == k->len && memcmp(k->t->pool + k->t->text_offset[id], k->text, k->len) == 0);
+}
+
+static uint64_t piece_slot(const struct tokenizer *t, const char *text, size_t len)
+{
+    struct piece_key k = { t, text, len };
+    return hash_probe(name_hash(text, len), t->slot_mask, piece_stop, &k);
+}
+
 int32_t tokenizer_lookup(const struct tokenizer *t, const char *text, size_t len)
 {
-    for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
-        int32_t id = t->slots[i];
-        if (id < 0)
-            return -1;
-        if (t->text_len[id] == len && memcmp(t->pool + t->text_offset[id], text, len) == 0)
-            return id;
-    }
+    int32_t id = t->slots[piece_slot(t, text, len)];
+    return id < 0 ? -1 : id;
 }
 
 /* Later duplicates win, as in llama.cpp's token_to_id map. */
 static void hash_insert(struct tokenizer *t, int32_t id)
 {
-    const char *text = t->pool + t->text_offset[id];
-    uint32_t len = t->text_len[id];
-    for (uint32_t i = (uint32_t)name_hash(text, len) & t->slot_mask;; i = (i + 1) & t->slot_mask) {
-        int32_t other = t->slots[i];
-        if (other < 0 || (t->text_len[other] == len && memcmp(t->pool + t->text_offset[other], text, len) == 0)) {
-            t->slots[i] = id;
-            return;
-        }
-    }
+    t->slots[piece_slot(t, t->pool + t->text_offset[id], t->text_len[id])] = id;
 }
 
 /* Finds an array key of the given element type and count. */
@@ -54,27 +61,48 @@ static const struct gguf_kv *find_array(const struct gguf_file *f, const char *k
     return kv;
 }
 
+/* Scores and token types are optional, but when present they must be one
+ * per token, of the right type: a vocabulary with 100 scores for 512
+ * tokens is broken, and building it anyway would give wrong ids. */
+static int check_per_token(const struct gguf_file *f, const char *key, uint32_t elem, uint32_t n,
+                           struct gguf_error *err)
+{
+    const struct gguf_kv *kv = gguf_find(f, key);
+    char what[160];
+    if (!kv)
+        return 0;
+    if (kv->type != GGUF_TYPE_ARRAY || kv->arr_type != elem) {
+        snprintf(what, sizeof(what), "%s has type %s%s, expected an array of %s", key,
+                 kv->type == GGUF_TYPE_ARRAY ? "array of " : "",
+                 gguf_type_name(kv->type == GGUF_TYPE_ARRAY ? kv->arr_type : kv->type), gguf_type_name(elem));
+        return tok_fail(err, -ETOK_COUNT, kv->offset, what);
+    }
+    if (kv->arr_count != n) {
+        snprintf(what, sizeof(what), "%s has %lu entries but tokenizer.ggml.tokens has %u", key,
+                 (unsigned long)kv->arr_count, n);
+        return tok_fail(err, -ETOK_COUNT, kv->offset, what);
+    }
+    return 0;
+}
+
+/* The pool is sized once from the array's bytes (each piece is a u64
+ * length and its text), so it never grows: tokenizer_memory_estimate can
+ * say beforehand what loading takes. */
 static int read_pieces(struct tokenizer *t, const struct gguf_kv *tokens, struct gguf_reader *r,
                        struct gguf_error *err)
 {
-    uint64_t cap = (uint64_t)t->n_tokens * 8 + 64, used = 0;
-    t->pool = kmalloc(cap);
-    if (!t->pool || gguf_reader_seek(r, tokens->arr_offset) < 0)
+    if (tokens->arr_bytes < (uint64_t)t->n_tokens * 8)
+        return tok_fail(err, -ETOK_VOCAB, tokens->arr_offset, "tokenizer.ggml.tokens has no room for its pieces");
+    uint64_t cap = tokens->arr_bytes - (uint64_t)t->n_tokens * 8, used = 0;
+    t->pool = kmalloc(cap + 1);
+    if (!t->pool)
         return tok_fail(err, -ENOMEM, tokens->arr_offset, "no memory for the vocabulary");
+    if (gguf_reader_seek(r, tokens->arr_offset) < 0)
+        return tok_fail(err, -ETOK_VOCAB, tokens->arr_offset, "tokenizer.ggml.tokens unreadable");
     for (uint32_t i = 0; i < t->n_tokens; i++) {
         uint64_t len, at = r->pos;
-        if (gguf_read_u64(r, &len) < 0 || len > TOKENIZER_MAX_PIECE || len > gguf_reader_left(r))
+        if (gguf_read_u64(r, &len) < 0 || len > TOKENIZER_MAX_PIECE || len > cap - used)
             return tok_fail(err, -ETOK_VOCAB, at, "token text length invalid");
-        if (used + len > cap) {
-            uint64_t ncap = (cap + len) * 2;
-            char *np = kmalloc(ncap);
-            if (!np)
-                return tok_fail(err, -ENOMEM, at, "no memory for the vocabulary");
-            memcpy(np, t->pool, used);
-            kfree(t->pool);
-            t->pool = np;
-            cap = ncap;
-        }
         if (gguf_read_bytes(r, t->pool + used, len) < 0)
             return tok_fail(err, -ETOK_VOCAB, at, "token text truncated");
         t->text_offset[i] = (uint32_t)used;
@@ -82,6 +110,20 @@ static int read_pieces(struct tokenizer *t, const struct gguf_kv *tokens, struct
         used += len;
     }
     return 0;
+}
+
+uint64_t tokenizer_memory_estimate(const struct gguf_file *f)
+{
+    const struct gguf_kv *tokens = find_array(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, 0);
+    if (!tokens || tokens->arr_count > TOKENIZER_MAX_TOKENS)
+        return 0;
+    uint64_t n = tokens->arr_count, slots = 16;
+    while (slots < 2 * n)
+        slots <<= 1;
+    /* Pool; offsets, lengths, two score arrays, types and the temporary
+     * 32-bit types; the hash table; user-defined ids; and the block
+     * overhead of each of those ten allocations. */
+    return (tokens->arr_bytes - 8 * n + 1) + n * (4 * 4 + 1 + 4) + slots * 4 + n * 4 + 10 * 64;
 }
 
 /* Reads an array of 4-byte elements (scores or types) into out. */
@@ -92,12 +134,14 @@ static int read_u32_array(const struct gguf_kv *kv, struct gguf_reader *r, uint3
     return gguf_read_bytes(r, out, (size_t)n * 4) < 0 ? -ETOK_VOCAB : 0;
 }
 
+/* A special token id from the file, else llama.cpp's SPM default; either
+ * way in range, or -1 (absent): a one-token vocabulary has no id 1 for BOS. */
 static int32_t special_id(const struct gguf_file *f, const char *key, int32_t fallback, uint32_t n)
 {
     uint64_t v;
-    if (gguf_get_uint(f, key, &v) < 0 || v >= n)
-        return fallback;
-    return (int32_t)v;
+    if (gguf_get_uint(f, key, &v) == 0 && v < n)
+        return (int32_t)v;
+    return fallback >= 0 && (uint32_t)fallback < n ? fallback : -1;
 }
 
 static int flag(const struct gguf_file *f, const char *key, int fallback)
@@ -132,6 +176,33 @@ static int build_tables(struct tokenizer *t)
     return 0;
 }
 
+/* User-defined tokens (type 4) are split out of the text before encoding,
+ * as llama.cpp's tokenizer_st_partition does, longest text first (ties by
+ * id, so the order is fixed). Empty ones could never be split out. */
+static int collect_user_tokens(struct tokenizer *t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->n_tokens; i++)
+        n += t->type[i] == TOKEN_USER_DEFINED && t->text_len[i] > 0;
+    if (!n)
+        return 0;
+    t->user_tokens = kmalloc((size_t)n * sizeof(int32_t));
+    if (!t->user_tokens)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < t->n_tokens; i++) {
+        if (t->type[i] != TOKEN_USER_DEFINED || t->text_len[i] == 0)
+            continue;
+        /* Insertion sort: user-defined tokens are few. */
+        uint32_t k = t->n_user++;
+        while (k > 0 && t->text_len[t->user_tokens[k - 1]] < t->text_len[i]) {
+            t->user_tokens[k] = t->user_tokens[k - 1];
+            k--;
+        }
+        t->user_tokens[k] = (int32_t)i;
+    }
+    return 0;
+}
+
 int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err)
 {
     memset(t, 0, sizeof(*t));
@@ -160,6 +231,10 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
     if (rc == 0)
         rc = read_pieces(t, tokens, r, err);
     /* Scores and types are optional (0.0 and NORMAL), but must match in count. */
+    if (rc == 0)
+        rc = check_per_token(f, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, t->n_tokens, err);
+    if (rc == 0)
+        rc = check_per_token(f, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, t->n_tokens, err);
     const struct gguf_kv *scores = find_array(f, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, t->n_tokens);
     const struct gguf_kv *types = find_array(f, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, t->n_tokens);
     if (rc == 0 && scores && read_u32_array(scores, r, t->score_bits, t->n_tokens) < 0)
@@ -171,7 +246,7 @@ int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_r
         t->type[i] = types ? (uint8_t)(types32[i] <= TOKEN_BYTE ? types32[i] : TOKEN_NORMAL) : TOKEN_NORMAL;
     }
     kfree(types32);
-    if (rc == 0 && build_tables(t) < 0)
+    if (rc == 0 && (build_tables(t) < 0 || collect_user_tokens(t) < 0))
         rc = tok_fail(err, -ENOMEM, 0, "no memory for the token table");
     if (rc < 0) {
         tokenizer_free(t);
@@ -196,6 +271,7 @@ void tokenizer_free(struct tokenizer *t)
     kfree(t->score_bits);
     kfree(t->type);
     kfree(t->slots);
+    kfree(t->user_tokens);
     memset(t, 0, sizeof(*t));
 }
 

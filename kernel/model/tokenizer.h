@@ -32,7 +32,9 @@ struct tokenizer {
     int32_t *slots;          /* hash table of token ids, -1 = empty */
     uint32_t slot_mask;
     int32_t byte_token[256]; /* the <0xXX> piece for each byte, or -1 */
-    int32_t bos, eos, unk, pad;
+    int32_t *user_tokens;    /* user-defined token ids, longest text first */
+    uint32_t n_user;
+    int32_t bos, eos, unk, pad;  /* each in range, or -1 when the vocabulary has none */
     int add_bos, add_eos, add_space_prefix;
 };
 
@@ -40,9 +42,16 @@ struct tokenizer {
  * "llama") give -ETOK_UNSUPPORTED with err->message naming the model. */
 int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err);
 void tokenizer_free(struct tokenizer *t);
-/* Encodes len bytes of text. Returns the number of ids (at most max_ids;
- * -ENOSPC if more were needed) or -ENOMEM. */
-int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos, int32_t *ids,
+/* Bytes tokenizer_load will allocate for this file (0 without a
+ * vocabulary), for loadmodel's fit check. */
+uint64_t tokenizer_memory_estimate(const struct gguf_file *f);
+/* Encodes len bytes of text as llama.cpp's llama_tokenize(parse_special =
+ * false): user-defined tokens split out first, then SentencePiece on each
+ * piece of text between them. add_special adds BOS and EOS as the model's
+ * add_bos_token / add_eos_token say. Returns the number of ids (at most
+ * max_ids; -ENOSPC if more were needed), -ENOMEM, or -ETOK_NOPIECE for a byte
+ * with neither a piece nor an unknown token. Every id is in range. */
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_special, int32_t *ids,
                      size_t max_ids);
 /* One token's text as llama.cpp prints it (U+2581 back to space, byte
  * pieces to their byte, control and unknown tokens empty). Returns its length (may

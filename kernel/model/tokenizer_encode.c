@@ -94,10 +94,10 @@ static int emit(int32_t *ids, size_t max, size_t *n, int32_t id)
 }
 
 /* Writes the escaped text: optional leading U+2581, spaces as U+2581. */
-static size_t escape_text(const struct tokenizer *t, const char *text, size_t len, char *out)
+static size_t escape_text(const char *text, size_t len, int space_prefix, char *out)
 {
     size_t o = 0;
-    if (t->add_space_prefix) {
+    if (space_prefix) {
         memcpy(out, SPACE_UTF8, 3);
         o = 3;
     }
@@ -112,30 +112,43 @@ static size_t escape_text(const struct tokenizer *t, const char *text, size_t le
     return o;
 }
 
-int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos, int32_t *ids,
-                     size_t max_ids)
+/* The symbols left after merging become ids: a piece, else one byte token
+ * per byte, else the unknown token; -ETOK_NOPIECE when there is none. */
+static int emit_symbols(const struct session *s, int32_t *ids, size_t max_ids, size_t *n_out)
 {
-    size_t n_out = 0;
-    if (add_bos)
-        emit(ids, max_ids, &n_out, t->bos);
-    if (len == 0)
-        return n_out <= max_ids ? (int)n_out : -ENOSPC;
-    if (len > (1u << 24))
-        return -E2BIG;
+    const struct tokenizer *t = s->t;
+    for (int32_t i = 0; i != -1; i = s->sym[i].next) {
+        int32_t id = tokenizer_lookup(t, s->sym[i].text, s->sym[i].n);
+        if (id >= 0) {
+            emit(ids, max_ids, n_out, id);
+            continue;
+        }
+        for (uint32_t k = 0; k < s->sym[i].n; k++) {
+            int32_t b = t->byte_token[(uint8_t)s->sym[i].text[k]];
+            if (b < 0)
+                b = t->unk;
+            if (b < 0)
+                return -ETOK_NOPIECE;
+            emit(ids, max_ids, n_out, b);
+        }
+    }
+    return 0;
+}
 
+/* SentencePiece on one run of text (llama.cpp's llm_tokenizer_spm_session). */
+static int encode_text(const struct tokenizer *t, const char *text, size_t len, int space_prefix, int32_t *ids,
+                       size_t max_ids, size_t *n_out)
+{
     size_t cap = len * 3 + 3;
     char *escaped = kmalloc(cap);
     struct session s = { .t = t };
     s.sym = kmalloc(cap * sizeof(struct symbol));
     s.heap_cap = 2 * cap + 16;   /* each merge adds at most two bigrams */
     s.heap = kmalloc(s.heap_cap * sizeof(struct bigram));
-    if (!escaped || !s.sym || !s.heap) {
-        kfree(escaped);
-        kfree(s.sym);
-        kfree(s.heap);
-        return -ENOMEM;
-    }
-    size_t elen = escape_text(t, text, len, escaped);
+    int rc = -ENOMEM;
+    if (!escaped || !s.sym || !s.heap)
+        goto out;
+    size_t elen = escape_text(text, len, space_prefix, escaped);
 
     /* One symbol per UTF-8 character. */
     int32_t count = 0;
@@ -163,22 +176,99 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
         try_bigram(&s, l->prev, b.left);
         try_bigram(&s, b.left, l->next);
     }
-
-    for (int32_t i = 0; i != -1; i = s.sym[i].next) {
-        int32_t id = tokenizer_lookup(t, s.sym[i].text, s.sym[i].n);
-        if (id >= 0) {
-            emit(ids, max_ids, &n_out, id);
-            continue;
-        }
-        /* Not a piece: fall back to one <0xXX> token per byte. */
-        for (uint32_t k = 0; k < s.sym[i].n; k++) {
-            int32_t b = t->byte_token[(uint8_t)s.sym[i].text[k]];
-            emit(ids, max_ids, &n_out, b >= 0 ? b : t->unk);
-        }
-    }
+    rc = count ? emit_symbols(&s, ids, max_ids, n_out) : 0;
+out:
     kfree(escaped);
     kfree(s.sym);
     kfree(s.heap);
+    return rc;
+}
+
+/* A run of the input: text still to encode (token < 0) or a user-defined
+ * token split out of it. */
+struct fragment {
+    size_t off, len;
+    int32_t token;
+};
+
+static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)
+{
+    for (size_t i = 0; n <= hay_len && i <= hay_len - n; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* Splits every text fragment at every occurrence of each user-defined
+ * token, longest first (llama.cpp's tokenizer_st_partition with
+ * parse_special = false). A split replaces one fragment by at most three,
+ * and fragments never overlap, so 2 * len + 1 entries always suffice. */
+static size_t partition(const struct tokenizer *t, const char *text, size_t len, struct fragment *frag)
+{
+    size_t n = 1;
+    frag[0] = (struct fragment){ 0, len, -1 };
+    for (uint32_t u = 0; u < t->n_user; u++) {
+        int32_t id = t->user_tokens[u];
+        const char *piece = t->pool + t->text_offset[id];
+        size_t plen = t->text_len[id];
+        for (size_t f = 0; f < n; f++) {
+            if (frag[f].token >= 0)
+                continue;
+            const char *hit = find_bytes(text + frag[f].off, frag[f].len, piece, plen);
+            if (!hit)
+                continue;
+            size_t at = (size_t)(hit - text), end = frag[f].off + frag[f].len;
+            struct fragment left = { frag[f].off, at - frag[f].off, -1 };
+            struct fragment right = { at + plen, end - at - plen, -1 };
+            size_t add = (left.len > 0) + 1 + (right.len > 0);
+            memmove(&frag[f + add], &frag[f + 1], (n - f - 1) * sizeof(*frag));
+            size_t k = f;
+            if (left.len)
+                frag[k++] = left;
+            frag[k++] = (struct fragment){ at, plen, id };
+            if (right.len)
+                frag[k] = right;
+            n += add - 1;
+            f = k - 1;      /* the right part is looked at next */
+        }
+    }
+    return n;
+}
+
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_special, int32_t *ids,
+                     size_t max_ids)
+{
+    if (len > (1u << 24))
+        return -E2BIG;
+    size_t n_out = 0;
+    if (add_special && t->add_bos && t->bos >= 0)
+        emit(ids, max_ids, &n_out, t->bos);
+    struct fragment *frag = NULL;
+    size_t n_frag = 0;
+    if (len > 0) {
+        frag = kmalloc((2 * len + 1) * sizeof(*frag));
+        if (!frag)
+            return -ENOMEM;
+        n_frag = partition(t, text, len, frag);
+    }
+    /* As llama.cpp: text right after the start or after a split-out token
+     * gets the space prefix. */
+    int prev_special = 1, rc = 0;
+    for (size_t f = 0; f < n_frag && rc == 0; f++) {
+        if (frag[f].token >= 0) {
+            emit(ids, max_ids, &n_out, frag[f].token);
+            prev_special = 1;
+            continue;
+        }
+        rc = encode_text(t, text + frag[f].off, frag[f].len, t->add_space_prefix && prev_special, ids, max_ids,
+                         &n_out);
+        prev_special = 0;
+    }
+    kfree(frag);
+    if (rc < 0)
+        return rc;
+    if (add_special && t->add_eos && t->eos >= 0)
+        emit(ids, max_ids, &n_out, t->eos);
     return n_out <= max_ids ? (int)n_out : -ENOSPC;
 }
 

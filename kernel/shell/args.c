@@ -35,6 +35,32 @@ int split_args(char *line, char **argv, int max_args)
     return argc;
 }
 
+int unquote_text(const char *in, char *out, int cap)
+{
+    int o = 0;
+    char quote = 0;
+    for (const char *r = in; *r; r++) {
+        if (!quote && (*r == '"' || *r == '\'')) {
+            quote = *r;
+            continue;
+        }
+        if (quote && *r == quote) {
+            quote = 0;
+            continue;
+        }
+        int n = (*r == '\\' && r[1]) ? 2 : 1;
+        if (o + n >= cap)
+            return -E2BIG;
+        out[o++] = *r;
+        if (n == 2)
+            out[o++] = *++r;
+    }
+    if (quote)
+        return -EINVAL;
+    out[o] = 0;
+    return o;
+}
+
 int arg_to_u64(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
 {
     unsigned long long v;

@@ -118,9 +118,24 @@ static int stress_writes(block_device_t *d, uint64_t *state, uint64_t count, uin
     return 0;
 }
 
+/* Drops every "--yes" from argv; returns whether there was one. */
+static int take_yes(int *argc, char **argv)
+{
+    int yes = 0, n = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--yes") == 0)
+            yes = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    *argc = n;
+    return yes;
+}
+
 static int cmd_blkstress(int argc, char **argv)
 {
     unsigned long long reads, writes, seed = 1;
+    int yes = take_yes(&argc, argv);
     if (argc < 4 || argc > 5 || arg_to_u64(argv[2], 0, 10000000, &reads) < 0 ||
         arg_to_u64(argv[3], 0, 10000000, &writes) < 0 || (argc == 5 && arg_to_u64(argv[4], 1, ~0ULL, &seed) < 0))
         return shell_usage("blkstress");
@@ -130,6 +145,12 @@ static int cmd_blkstress(int argc, char **argv)
     if (writes && (d->flags & BLOCK_FLAG_READONLY)) {
         printk("blkstress: %s is read-only; no writes\n", d->name);
         return -EROFS;
+    }
+    if (writes && !yes) {
+        /* As blkperf --write: never overwrite a disk without being told to. */
+        printk("blkstress: %llu writes overwrite random byte ranges of %s with the offset pattern; whatever was "
+               "there is lost.\nAdd --yes to proceed.\n", writes, d->name);
+        return -ECANCELED;
     }
     uint8_t *buf = kmalloc(2 * STRESS_LARGE_MAX);
     if (!buf)
@@ -149,8 +170,8 @@ static int cmd_blkstress(int argc, char **argv)
 static const struct shell_command check_commands[] = {
     { "blkcrc", "blkcrc <dev> <offset> <len>", "CRC-32 (zlib) of a byte range, read through block_read_bytes",
       cmd_blkcrc, 0 },
-    { "blkstress", "blkstress <dev> <reads> <writes> [seed]",
-      "random unaligned byte reads/writes against the host's offset pattern (writes change the disk!)",
+    { "blkstress", "blkstress <dev> <reads> <writes> [seed] [--yes]",
+      "random unaligned byte reads/writes against the host's offset pattern (writes change the disk: need --yes)",
       cmd_blkstress, 0 },
 };
 

@@ -295,7 +295,7 @@ static int cmd_generate(int argc, char **argv)
     }
     const struct tokenizer *tok = &r.lm.model->tok;
     static int32_t ids[MAX_PROMPT_IDS];
-    int n = tokenizer_encode(tok, text, (size_t)len, tok->add_bos, ids, MAX_PROMPT_IDS);
+    int n = tokenizer_encode(tok, text, (size_t)len, 1, ids, MAX_PROMPT_IDS);   /* add_special, as llama-cli */
     if (n < 0) {
         printk("generate: cannot tokenize the prompt (%s)\n", error_text(n));
         return n;

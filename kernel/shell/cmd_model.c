@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "lib/errno.h"
 #include "lib/float_format.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "model/ggml_types.h"
 #include "model/llama.h"
@@ -21,56 +22,150 @@
 #define MIB (1024UL * 1024)
 #define MAX_IDS 1024
 
-static struct model model;
-static int model_loaded;
+/* The loaded model. A new load goes into a fresh struct model and replaces
+ * this one only once it has fully loaded, so a failed or cancelled load
+ * leaves the previous model in place. */
+static struct model *model;
 static char model_device[BLOCK_NAME_MAX];
-/* The forward pass's view of the model (weights in place) and its run
- * state (KV cache, scratch), both made at load; has_llama is 0 for a
- * vocabulary-only file (tokenize works, generate does not). */
-static struct llama_weights llama;
-static struct llama_state llama_state;
-static int has_llama;
+static uint64_t model_offset;
+
+const struct model *model_current(void) { return model; }
+
+/* The forward pass's view of the loaded model (weights in place) and its
+ * run state (KV cache, scratch), made at load and replaced with the model;
+ * has_llama is 0 for a vocabulary-only file (tokenize works, generate not). */
+struct llama_runtime {
+    struct llama_weights weights;
+    struct llama_state state;
+    int has_llama;
+};
+static struct llama_runtime llama;
 
 int model_commands_loaded(struct loaded_model *out)
 {
-    if (!model_loaded)
+    if (!model)
         return -ENOENT;
-    out->model = &model;
-    out->weights = has_llama ? &llama : NULL;
-    out->state = has_llama ? &llama_state : NULL;
+    out->model = model;
+    out->weights = llama.has_llama ? &llama.weights : NULL;
+    out->state = llama.has_llama ? &llama.state : NULL;
     out->device = model_device;
     return 0;
 }
 
-static void unload(void)
+static void llama_runtime_free(struct llama_runtime *rt)
 {
-    if (has_llama) {
-        llama_state_free(&llama_state);
-        llama_free(&llama);
-        has_llama = 0;
+    if (rt->has_llama) {
+        llama_state_free(&rt->state);
+        llama_free(&rt->weights);
     }
-    model_free(&model);
-    model_loaded = 0;
+    rt->has_llama = 0;
 }
+
+/* The shape check before any tensor byte is read: an architecture or
+ * shape the forward pass cannot run is refused by name here. A file with no
+ * tensors at all is a vocabulary: it loads for tokenize/detokenize. Sets
+ * *runtime to the bytes of the KV cache and scratch for *n_ctx tokens. */
+static int check_shape(const struct model *m, uint32_t *n_ctx, uint64_t *runtime, char *why, size_t size)
+{
+    *runtime = 0;
+    if (m->file.n_tensors == 0) {
+        printk("  No tensors: a vocabulary only (tokenize works, generate does not)\n");
+        return 0;
+    }
+    struct llama_weights shape_only;
+    int rc = llama_load(&shape_only, &m->file, NULL, why, size);
+    if (rc < 0)
+        return rc;
+    uint32_t ctx = *n_ctx ? *n_ctx : llama_default_ctx(&shape_only.shape);
+    if (ctx > shape_only.shape.ctx_train) {
+        snprintf(why, size, "--ctx %u is above the model's context_length %u", ctx, shape_only.shape.ctx_train);
+        llama_free(&shape_only);
+        return -EINVAL;
+    }
+    *n_ctx = ctx;
+    *runtime = llama_runtime_bytes(&shape_only.shape, ctx);
+    printk("  Context: %u tokens; KV cache and scratch: %lu KB\n", ctx, *runtime / 1024);
+    llama_free(&shape_only);
+    return 0;
+}
+
+/* Binds the weights where they were read and allocates the run state. */
+static int make_runtime(struct model *m, uint32_t n_ctx, struct llama_runtime *rt, char *why, size_t size)
+{
+    rt->has_llama = 0;
+    int rc = llama_load(&rt->weights, &m->file, m->data, why, size);
+    if (rc < 0)
+        return rc;
+    rc = llama_state_init(&rt->state, &rt->weights.shape, n_ctx);
+    if (rc < 0) {
+        llama_free(&rt->weights);
+        snprintf(why, size, "no memory for the KV cache and scratch buffers");
+        return rc;
+    }
+    rt->has_llama = 1;
+    return 0;
+}
+
+/* "--ctx N" before the other arguments: *n_ctx (0 when absent). */
+static int ctx_option(int *argc, char ***argv, uint32_t *n_ctx)
+{
+    *n_ctx = 0;
+    if (*argc < 2 || strcmp((*argv)[1], "--ctx") != 0)
+        return 0;
+    unsigned long long v;
+    if (*argc < 3 || arg_to_u64((*argv)[2], 1, 1u << 24, &v) < 0) {
+        printk("loadmodel: --ctx takes a number of tokens (1 to %u)\n", 1u << 24);
+        return -EINVAL;
+    }
+    *n_ctx = (uint32_t)v;
+    (*argv)[2] = (*argv)[0];                   /* shift the two words out */
+    *argv += 2;
+    *argc -= 2;
+    return 0;
+}
+
+#define NAME_SHOWN 80       /* bytes of a disk string shown in one line */
+
+struct disk_source {
+    block_device_t *dev;
+    uint64_t base;          /* byte offset of the file on the disk */
+};
 
 static int disk_read(void *ctx, uint64_t offset, void *buf, size_t len)
 {
-    return block_read_bytes(ctx, offset, len, buf);
+    const struct disk_source *src = ctx;
+    return block_read_bytes(src->dev, src->base + offset, len, buf);
 }
 
-static void print_progress(void *ctx, uint64_t done, uint64_t total)
+/* Prints the 10% steps and stops the load on Ctrl-C. */
+static int load_progress(void *ctx, uint64_t done, uint64_t total)
 {
-    (void)ctx;
-    printk("  Loading tensors: %3lu%% (%lu / %lu MB)\n", total ? done * 100 / total : 100, done / MIB,
-           total / MIB);
+    unsigned *last_step = ctx;
+    unsigned step = total ? (unsigned)(done * 10 / total) : 10;
+    if (step != *last_step) {
+        *last_step = step;
+        printk("  Loading tensors: %3lu%% (%lu / %lu MB)\n", total ? done * 100 / total : 100, done / MIB,
+               total / MIB);
+    }
+    return shell_poll_interrupt();
+}
+
+/* A string from the disk: escaped and cut, never raw. */
+static void print_disk_string(const char *label, const char *s)
+{
+    printk("  %s: ", label);
+    if (s)
+        text_print_limited(s, strlen(s), NAME_SHOWN);
+    else
+        printk("(none)");
+    printk("\n");
 }
 
 static void print_hyperparameters(const struct gguf_file *f)
 {
     const char *arch = gguf_get_str(f, "general.architecture");
-    const char *name = gguf_get_str(f, "general.name");
-    printk("  Architecture: %s\n", arch ? arch : "(none)");
-    printk("  Name: %s\n", name ? name : "(none)");
+    print_disk_string("Architecture", arch);
+    print_disk_string("Name", gguf_get_str(f, "general.name"));
     if (!arch)
         return;
     static const char *const keys[] = { "context_length", "embedding_length", "block_count",
@@ -95,148 +190,175 @@ static void print_hyperparameters(const struct gguf_file *f)
         printk("  Vocabulary size: %lu\n", tokens->arr_count);
 }
 
-static void init_tokenizer(struct gguf_reader *r)
+/* Error messages quote keys and names from the file: print them escaped. */
+static void print_error_message(const char *prefix, const char *message)
 {
-    struct gguf_error err;
-    printk("\nInitializing tokenizer...\n");
-    uint64_t t0 = time_us();
-    int rc = tokenizer_load(&model.tok, &model.file, r, &err);
-    if (rc < 0) {
-        printk("Tokenizer not available: %s (%s)\n", err.message, error_name(rc));
-        return;
-    }
-    model.has_tokenizer = 1;
-    printk("Tokenizer ready.\n");
-    printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, space prefix %s; built in %lu us\n",
-           model.tok.n_tokens, model.tok.bos, model.tok.eos, model.tok.unk, model.tok.add_bos ? "yes" : "no",
-           model.tok.add_space_prefix ? "yes" : "no", time_us() - t0);
+    printk("%s", prefix);
+    text_print_limited(message, strlen(message), sizeof(((struct gguf_error *)0)->message));
 }
 
-static int fail_load(int rc, const char *why, struct gguf_reader *r)
+/* An unsupported tokenizer (gpt2, ...) leaves a usable model without one;
+ * a broken vocabulary fails the load, as in llama.cpp. */
+static int init_tokenizer(struct model *m, struct gguf_reader *r, struct gguf_error *err)
+{
+    printk("\nInitializing tokenizer...\n");
+    uint64_t t0 = time_us();
+    int rc = tokenizer_load(&m->tok, &m->file, r, err);
+    if (rc == -ETOK_UNSUPPORTED) {
+        print_error_message("Tokenizer not available: ", err->message);
+        printk(" (%s)\n", error_name(rc));
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    m->has_tokenizer = 1;
+    const struct tokenizer *t = &m->tok;
+    printk("Tokenizer ready.\n");
+    printk("  %u tokens (bos %d, eos %d, unk %d), add_bos %s, add_eos %s, space prefix %s, %u user-defined; "
+           "built in %lu us\n", t->n_tokens, t->bos, t->eos, t->unk, t->add_bos ? "yes" : "no",
+           t->add_eos ? "yes" : "no", t->add_space_prefix ? "yes" : "no", t->n_user, time_us() - t0);
+    return 0;
+}
+
+static int fail_load(int rc, const char *why, struct model *m, struct gguf_reader *r)
 {
     printk("Failed to load model (error %d)\n", rc);
-    printk("  %s (%s)\n", why, error_name(rc));
-    unload();
+    print_error_message("  ", why);
+    printk(" (%s)\n", error_name(rc));
+    if (model)
+        printk("  The model from %s is still loaded.\n", model_device);
+    if (m) {
+        model_free(m);
+        kfree(m);
+    }
     gguf_reader_free(r);
     return rc;
 }
 
-/* The shape check before any tensor byte is read: an architecture or
- * shape the forward pass cannot run is refused by name here. A file with no
- * tensors at all is a vocabulary: it loads for tokenize/detokenize. Sets
- * *runtime to the bytes of the KV cache and scratch for n_ctx. */
-static int check_shape(uint32_t *n_ctx, uint64_t *runtime, char *why, size_t size)
+/* loadmodel [dev] [offset]: a lone number is an offset on the first disk. */
+static int loadmodel_args(int argc, char **argv, block_device_t **d, uint64_t *offset)
 {
-    *runtime = 0;
-    if (model.file.n_tensors == 0) {
-        printk("  No tensors: a vocabulary only (tokenize works, generate does not)\n");
-        return 0;
-    }
-    struct llama_weights shape_only;
-    int rc = llama_load(&shape_only, &model.file, NULL, why, size);
-    if (rc < 0)
-        return rc;
-    uint32_t ctx = *n_ctx ? *n_ctx : llama_default_ctx(&shape_only.shape);
-    if (ctx > shape_only.shape.ctx_train) {
-        snprintf(why, size, "--ctx %u is above the model's context_length %u", ctx, shape_only.shape.ctx_train);
-        llama_free(&shape_only);
+    unsigned long long v = 0;
+    const char *dev = NULL, *off = NULL;
+    if (argc == 2 && !block_find(argv[1]) && parse_u64(argv[1], &v) == 0)
+        off = argv[1];
+    else if (argc >= 2)
+        dev = argv[1];
+    if (argc == 3)
+        off = argv[2];
+    *d = blk_device_arg(dev);
+    if (!*d)
+        return -ENODEV;
+    uint64_t size = block_size_bytes(*d);
+    if (off && (arg_to_u64(off, 0, size ? size - 1 : 0, &v) < 0 || size == 0)) {
+        printk("loadmodel: offset '%s' is not a byte offset on %s (0 to %lu)\n", off, (*d)->name,
+               size ? size - 1 : 0);
         return -EINVAL;
     }
-    *n_ctx = ctx;
-    *runtime = llama_runtime_bytes(&shape_only.shape, ctx);
-    printk("  Context: %u tokens; KV cache and scratch: %lu KB\n", ctx, *runtime / 1024);
-    llama_free(&shape_only);
+    *offset = v;
     return 0;
+}
+
+static void loaded_report(const struct model *m, uint64_t us)
+{
+    printk("Model loaded successfully!\n");
+    printk("  Loaded %lu bytes in %lu.%03lu ms (%lu MB/s)\n", m->file.data_size, us / 1000, us % 1000,
+           us ? m->file.data_size * 1000000 / us / MIB : 0);
 }
 
 static int cmd_loadmodel(int argc, char **argv)
 {
-    uint32_t n_ctx = 0;
-    if (argc >= 3 && strcmp(argv[1], "--ctx") == 0) {
-        unsigned long long v;
-        if (arg_to_u64(argv[2], 1, 1u << 24, &v) < 0) {
-            printk("loadmodel: --ctx takes a number of tokens (1 to %u)\n", 1u << 24);
-            return -EINVAL;
-        }
-        n_ctx = (uint32_t)v;
-        argc -= 2;
-        argv += 2;
-    }
-    if (argc > 2)
+    block_device_t *d;
+    uint64_t offset;
+    uint32_t n_ctx;
+    if (ctx_option(&argc, &argv, &n_ctx) < 0)
+        return -EINVAL;
+    if (argc > 3)
         return shell_usage("loadmodel");
-    block_device_t *d = blk_device_arg(argc == 2 ? argv[1] : NULL);
-    if (!d)
-        return -ENODEV;
-    if (model_loaded) {
-        printk("  (unloading the model from %s first)\n", model_device);
-        unload();
-    }
-    printk("Loading GGUF model from %s...\n", d->name);
+    int rc = loadmodel_args(argc, argv, &d, &offset);
+    if (rc < 0)
+        return rc;
+    if (offset)
+        printk("Loading GGUF model from %s at byte offset %lu...\n", d->name, offset);
+    else
+        printk("Loading GGUF model from %s...\n", d->name);
+    if (model)
+        printk("  (the model from %s stays loaded until this one is ready)\n", model_device);
+    struct disk_source src = { d, offset };
     struct gguf_reader r;
     struct gguf_error err;
-    if (gguf_reader_init(&r, disk_read, d, block_size_bytes(d), GGUF_READAHEAD_DEFAULT) < 0)
-        return fail_load(-ENOMEM, "no memory for the read-ahead buffer", &r);
+    uint64_t size = block_size_bytes(d) - offset;
+    struct model *m = kcalloc(1, sizeof(*m));
+    if (!m || gguf_reader_init(&r, disk_read, &src, size, GGUF_READAHEAD_DEFAULT) < 0) {
+        r.window = NULL;
+        return fail_load(-ENOMEM, "no memory for the model or the read-ahead buffer", m, &r);
+    }
+    m->source_offset = offset;
     printk("Reading GGUF header...\n");
     uint64_t t0 = time_us();
-    int rc = gguf_parse(&r, &model.file, &err);
+    rc = gguf_parse(&r, &m->file, &err);
     if (rc < 0)
-        return fail_load(rc, err.message, &r);
+        return fail_load(rc, err.message, m, &r);
     char params[16];
-    model.params = model_count_params(&model.file);
-    model_format_params(model.params, params, sizeof(params));
-    printk("GGUF Version: %u\n", model.file.version);
-    printk("Tensor count: %lu\n", model.file.n_tensors);
-    printk("Parameters: %s (%lu)\n", params, model.params);
-    print_hyperparameters(&model.file);
-    printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", model.file.n_kv,
-           time_us() - t0, model.file.data_size, model.file.data_offset);
+    m->params = model_count_params(&m->file);
+    model_format_params(m->params, params, sizeof(params));
+    printk("GGUF Version: %u\n", m->file.version);
+    printk("Tensor count: %lu\n", m->file.n_tensors);
+    printk("Parameters: %s (%lu)\n", params, m->params);
+    print_hyperparameters(&m->file);
+    printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", m->file.n_kv,
+           time_us() - t0, m->file.data_size, m->file.data_offset);
 
     char why[256];
     uint64_t runtime;
-    rc = check_shape(&n_ctx, &runtime, why, sizeof(why));
+    rc = check_shape(m, &n_ctx, &runtime, why, sizeof(why));
     if (rc < 0)
-        return fail_load(rc, why, &r);
-    uint64_t room = heap_max_allocation();
-    if (model.file.data_size + runtime > room) {
-        snprintf(why, sizeof(why),
-                 "the model needs %lu MB (tensor data %lu MB + KV cache and scratch %lu MB) but at most %lu MB "
-                 "can be allocated",
-                 (model.file.data_size + runtime) / MIB + 1, model.file.data_size / MIB, runtime / MIB, room / MIB);
-        return fail_load(-ENOMEM, why, &r);
+        return fail_load(rc, why, m, &r);
+    uint64_t need = model_memory_needed(m, size) + runtime;
+    if (!heap_can_allocate(need, MODEL_DATA_ALIGN)) {
+        snprintf(why, sizeof(why), "the model needs %lu MB (tensor data and tokenizer, KV cache and scratch %lu MB) "
+                 "but at most %lu MB can be allocated", (need + MIB - 1) / MIB, (runtime + MIB - 1) / MIB,
+                 heap_max_allocation() / MIB);
+        return fail_load(-ENOMEM, why, m, &r);
     }
     uint64_t t1 = time_us();
-    rc = model_load_data(&model, &r, print_progress, NULL);
+    unsigned step = 0;
+    rc = model_load_data(m, &r, load_progress, &step);
+    if (rc == -ECANCELED)
+        return fail_load(rc, "stopped by Ctrl-C while reading the tensor data", m, &r);
     if (rc < 0)
-        return fail_load(rc, "reading the tensor data failed", &r);
-    uint64_t us = time_us() - t1;
-    printk("Model loaded successfully!\n");
-    printk("  Loaded %lu bytes in %lu.%03lu ms (%lu MB/s)\n", model.file.data_size, us / 1000, us % 1000,
-           us ? model.file.data_size * 1000000 / us / MIB : 0);
-    if (runtime) {
-        rc = llama_load(&llama, &model.file, model.data, why, sizeof(why));
-        if (rc < 0)
-            return fail_load(rc, why, &r);
-        rc = llama_state_init(&llama_state, &llama.shape, n_ctx);
-        if (rc < 0) {
-            llama_free(&llama);
-            return fail_load(rc, "no memory for the KV cache and scratch buffers", &r);
-        }
-        has_llama = 1;
-    }
-    init_tokenizer(&r);
+        return fail_load(rc, "reading the tensor data failed", m, &r);
+    loaded_report(m, time_us() - t1);
+    rc = init_tokenizer(m, &r, &err);
+    if (rc < 0)
+        return fail_load(rc, err.message, m, &r);
+    struct llama_runtime rt = { .has_llama = 0 };
+    if (runtime && (rc = make_runtime(m, n_ctx, &rt, why, sizeof(why))) < 0)
+        return fail_load(rc, why, m, &r);
     gguf_reader_free(&r);
+    if (model) {
+        printk("  Unloaded the previous model (from %s)\n", model_device);
+        llama_runtime_free(&llama);
+        model_free(model);
+        kfree(model);
+    }
+    llama = rt;
+    model = m;
+    model_offset = offset;
     strlcpy(model_device, d->name, sizeof(model_device));
-    model_loaded = 1;
     return 0;
 }
 
 static void print_kv(const struct gguf_kv *kv)
 {
-    char num[40];
-    printk("  %-40s %-7s ", kv->key, gguf_type_name(kv->type));
+    char num[40], key[NAME_SHOWN * 4 + 8];
+    printk("  %-40s %-7s ", text_escape(key, sizeof(key), kv->key, strlen(kv->key), NAME_SHOWN),
+           gguf_type_name(kv->type));
     switch (kv->type) {
     case GGUF_TYPE_STRING:
-        printk("\"%.60s\"%s\n", kv->str, kv->str_len > 60 ? "..." : "");
+        printk("\"");
+        text_print_limited(kv->str, kv->str_len, 60);
+        printk("\"\n");
         return;
     case GGUF_TYPE_ARRAY:
         printk("[%lu x %s]\n", kv->arr_count, gguf_type_name(kv->arr_type));
@@ -264,13 +386,16 @@ static int cmd_modelinfo(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return shell_usage("modelinfo");
-    if (!model_loaded) {
+    if (!model) {
         printk("No model loaded (use loadmodel)\n");
         return -ENOENT;
     }
-    const struct gguf_file *f = &model.file;
+    const struct gguf_file *f = &model->file;
     printk("Model from %s: GGUF v%u, %lu key-values, %lu tensors, alignment %u, data at offset %lu\n",
            model_device, f->version, f->n_kv, f->n_tensors, f->alignment, f->data_offset);
+    if (model_offset)
+        printk("  (the file starts at byte offset %lu of %s; offsets above are within the file)\n", model_offset,
+               model_device);
     printk("Metadata:\n");
     for (uint64_t i = 0; i < f->n_kv; i++)
         print_kv(&f->kv[i]);
@@ -282,23 +407,27 @@ static int cmd_modelinfo(int argc, char **argv)
         for (uint32_t d = 0; d < t->n_dims; d++)
             o += snprintf(shape + o, sizeof(shape) - (size_t)o, "%s%lu", d ? ", " : "", t->dims[d]);
         snprintf(shape + o, sizeof(shape) - (size_t)o, "]");
-        printk("  %5lu %-28s %-8s %-24s %lu\n", i, t->name, ggml_type_get(t->type)->name, shape, t->offset);
+        char name[GGUF_MAX_TENSOR_NAME * 4 + 8];
+        printk("  %5lu %-28s %-8s %-24s %lu\n", i, text_escape(name, sizeof(name), t->name, strlen(t->name), 64),
+               ggml_type_get(t->type)->name, shape, t->offset);
     }
     return 0;
 }
 
 static const struct tokenizer *loaded_tokenizer(void)
 {
-    if (!model_loaded) {
+    if (!model) {
         printk("No model loaded (use loadmodel)\n");
         return NULL;
     }
-    if (!model.has_tokenizer) {
+    if (!model->has_tokenizer) {
         printk("The loaded model has no supported tokenizer\n");
         return NULL;
     }
-    return &model.tok;
+    return &model->tok;
 }
+
+#define PIECE_SHOWN 64
 
 static int cmd_tokenize(int argc, char **argv)
 {
@@ -316,17 +445,23 @@ static int cmd_tokenize(int argc, char **argv)
     const struct tokenizer *t = loaded_tokenizer();
     if (!t)
         return -ENOENT;
-    int add_bos = t->add_bos;
+    int add_special = 1;
     if (strncmp(text, "--no-bos", 8) == 0 && (text[8] == ' ' || text[8] == 0)) {
-        add_bos = 0;
+        add_special = 0;
         text += text[8] ? 9 : 8;
     }
-    static char bytes[LINE_TEXT_MAX];
-    int len = text_unescape(text, bytes, sizeof(bytes));
+    /* Quotes group and are dropped, as for every other command. */
+    static char unquoted[LINE_TEXT_MAX], bytes[LINE_TEXT_MAX];
+    int len = unquote_text(text, unquoted, sizeof(unquoted));
+    if (len == -EINVAL)
+        printk("Unterminated quote\n");
+    if (len < 0)
+        return len;
+    len = text_unescape(unquoted, bytes, sizeof(bytes));
     if (len < 0)
         return len;
     static int32_t ids[MAX_IDS];
-    int n = tokenizer_encode(t, bytes, (size_t)len, add_bos, ids, MAX_IDS);
+    int n = tokenizer_encode(t, bytes, (size_t)len, add_special, ids, MAX_IDS);
     if (n < 0) {
         printk("tokenize: %s\n", error_text(n));
         return n;
@@ -336,9 +471,14 @@ static int cmd_tokenize(int argc, char **argv)
         printk(" %d", ids[i]);
     printk("\npieces:");
     for (int i = 0; i < n; i++) {
-        uint32_t plen;
+        uint32_t plen = 0;
         const char *p = tokenizer_text(t, ids[i], &plen);
-        printk(" [%.*s]", (int)plen, p);
+        printk(" [");
+        if (p)
+            text_print_limited(p, plen, PIECE_SHOWN);
+        else
+            printk("?bad id?");     /* never happens: the encoder checks its ids */
+        printk("]");
     }
     printk("\ncount: %d\n", n);
     return 0;
@@ -373,13 +513,13 @@ static int cmd_detokenize(int argc, char **argv)
 }
 
 static const struct shell_command model_commands[] = {
-    { "loadmodel", "loadmodel [--ctx N] [dev]",
-      "load a GGUF model from a disk (default: the first), build its tokenizer and KV cache (context N, default "
-      "the model's, at most 2048)",
-      cmd_loadmodel, 0 },
+    { "loadmodel", "loadmodel [--ctx N] [dev] [offset]",
+      "load a GGUF model from a disk (default: the first) at a byte offset (default 0), build its tokenizer and "
+      "its KV cache for N tokens (default: the model's context, at most 2048); Ctrl-C stops it", cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
     { "tokenize", "tokenize [--no-bos] <text>",
-      "token ids of text (escapes: \\n \\t \\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
+      "token ids of text, with BOS/EOS as the model asks unless --no-bos (quotes group; escapes: \\n \\t "
+      "\\\\ \\xHH; \"\" is the empty text)", cmd_tokenize, 1 },
     { "detokenize", "detokenize <id>...", "text of token ids", cmd_detokenize, 0 },
 };
 

@@ -64,14 +64,17 @@ static int memtest_chunk(uint64_t *p, uint64_t words)
 static int cmd_memtest(int argc, char **argv)
 {
     unsigned long long mb;
-    if (argc != 2 || arg_to_u64(argv[1], 1, 1ULL << 20, &mb) < 0)
+    int one = argc == 3 && strcmp(argv[2], "--one") == 0;
+    if ((argc != 2 && !one) || arg_to_u64(argv[1], 1, 1ULL << 20, &mb) < 0)
         return shell_usage("memtest");
     static uint64_t *chunks[MEMTEST_MAX_CHUNKS];
     uint64_t want = mb * MIB, done = 0, highest = 0;
+    /* --one: a single allocation of all of it, which needs one free run. */
+    uint64_t piece = one ? want : MEMTEST_CHUNK;
     int n = 0, rc = 0;
     uint64_t t0 = time_us();
     while (done < want && n < MEMTEST_MAX_CHUNKS) {
-        uint64_t len = want - done < MEMTEST_CHUNK ? want - done : MEMTEST_CHUNK;
+        uint64_t len = want - done < piece ? want - done : piece;
         uint64_t *p = kmalloc(len);
         if (!p) {
             printk("memtest: out of memory after %lu MB\n", done / MIB);
@@ -170,7 +173,8 @@ static int cmd_fault(int argc, char **argv)
 static const struct shell_command sys_commands[] = {
     { "version", "version", "print the kernel version", cmd_version, 0 },
     { "mem", "mem", "show total, used and free memory", cmd_mem, 0 },
-    { "memtest", "memtest <MB>", "allocate, pattern-check and free MB of memory", cmd_memtest, 0 },
+    { "memtest", "memtest <MB> [--one]",
+      "allocate (in 64 MB pieces, or --one allocation), pattern-check and free MB of memory", cmd_memtest, 0 },
     { "uptime", "uptime", "time since boot (calibrated TSC)", cmd_uptime, 0 },
     { "echo", "echo [text...]", "print the arguments", cmd_echo, 0 },
     { "poweroff", "poweroff", "power off the machine (ACPI S5; QEMU exits)", cmd_poweroff, 0 },

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a
-# bounded time (FUZZ_SECONDS, default 20) from the committed seed corpus.
+# bounded time (FUZZ_SECONDS, default 20) from the committed seed corpus:
+# fuzz_gguf (parser invariants: same result with another read-ahead window,
+# written back it is the same bytes and parses the same; tokenizer ids in
+# range), fuzz_tokenizer (LLaMA's vocabulary: ids in range, round trip),
+# fuzz_vocab (fuzzed vocabularies: ids in range, round trip, add_special).
 # New inputs go to build/fuzz/, so the repository stays clean; a crash leaves
 # its reproducer in build/fuzz/. Ends with "fuzz: N passed, N failed".
 set -uo pipefail
@@ -15,7 +19,7 @@ common=(kernel/model/gguf.c kernel/model/gguf_reader.c kernel/model/ggml_types.c
         kernel/lib/errno.c tests/host/host_heap_shim.c tests/host/host_printk_shim.c)
 pass=0; fail=0
 llama=(kernel/model/llama.c kernel/model/llama_load.c kernel/model/model.c $(ls kernel/math/*.c | grep -v mathbench))
-for target in gguf tokenizer llama; do
+for target in gguf tokenizer vocab llama; do
     bin=$out/fuzz_$target
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
             -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}" \
@@ -25,6 +29,8 @@ for target in gguf tokenizer llama; do
     work=$out/corpus-$target
     mkdir -p "$work"
     cp -n tests/fuzz/corpus/$target/* "$work"/ 2>/dev/null
+    # The parser also starts from every hand-made bad file of the host test.
+    [ "$target" = gguf ] && [ -d build/bad-gguf ] && cp -n build/bad-gguf/*.gguf "$work"/ 2>/dev/null
     if EMBODIOS_QUIET=1 "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
             -artifact_prefix="$out/crash-$target-" -print_final_stats=1 "$work" >"$out/$target.log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/$target.log" | grep -oE '[0-9]+$')

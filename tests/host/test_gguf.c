@@ -10,7 +10,10 @@
 #include "host_file_reader.h"
 #include "model/ggml_types.h"
 #include "model/gguf.h"
+#include "lib/hash_probe.h"
 #include "model/model.h"
+#include "model/name_set.h"
+#include "model/tokenizer.h"
 
 static int parse_buf(const struct gbuf *b, struct gguf_file *f, struct gguf_error *err)
 {
@@ -18,6 +21,24 @@ static int parse_buf(const struct gbuf *b, struct gguf_file *f, struct gguf_erro
     struct gguf_reader r;
     gguf_reader_init(&r, mem_read, &src, b->len, 4096);
     int rc = gguf_parse(&r, f, err);
+    gguf_reader_free(&r);
+    return rc;
+}
+
+/* Parses b and builds its tokenizer; returns the tokenizer's code. */
+static int tokenize_buf(const struct gbuf *b, struct gguf_file *f, struct gguf_error *err)
+{
+    struct mem_source src = { b->data, b->len };
+    struct gguf_reader r;
+    struct tokenizer t;
+    gguf_reader_init(&r, mem_read, &src, b->len, 4096);
+    int rc = gguf_parse(&r, f, err);
+    if (rc == 0) {
+        rc = tokenizer_load(&t, f, &r, err);
+        if (rc == 0)
+            tokenizer_free(&t);
+        gguf_free(f);
+    }
     gguf_reader_free(&r);
     return rc;
 }
@@ -172,49 +193,81 @@ CASE(truncated_header) { gb_put(b, "GGUF", 4); gb_u32(b, 3); gb_u32(b, 0); }
 CASE(truncated_in_kv) { gb_header(b, 3, 0, 1); gb_str(b, "key"); gb_u32(b, 4); gb_u8(b, 1); }
 CASE(truncated_in_tensor_info) { gb_header(b, 3, 1, 0); gb_str(b, "a_twenty_byte_name__"); gb_u32(b, 2); gb_u64(b, 32); }
 
+/* Issue 8: three malformed files that were accepted. */
+CASE(empty_key) { gb_header(b, 3, 0, 2); gb_kv_u32(b, "general.alignment", 32); gb_kv_u32(b, "", 7); }
+CASE(no_keys_no_tensors) { gb_header(b, 3, 0, 0); }
+
+/* A llama vocabulary of n tokens with n_scores scores and n_types types. */
+static void vocab_file(struct gbuf *b, uint64_t n, uint64_t n_scores, uint64_t n_types)
+{
+    gb_header(b, 3, 0, 4);
+    gb_kv_str(b, "tokenizer.ggml.model", "llama");
+    gb_str(b, "tokenizer.ggml.tokens"); gb_u32(b, 9); gb_u32(b, 8); gb_u64(b, n);
+    for (uint64_t i = 0; i < n; i++) {
+        char piece[24];
+        snprintf(piece, sizeof(piece), "t%llu", (unsigned long long)i);
+        gb_str(b, piece);
+    }
+    gb_str(b, "tokenizer.ggml.scores"); gb_u32(b, 9); gb_u32(b, 6); gb_u64(b, n_scores);
+    for (uint64_t i = 0; i < n_scores; i++)
+        gb_f32(b, -(float)i);
+    gb_str(b, "tokenizer.ggml.token_type"); gb_u32(b, 9); gb_u32(b, 5); gb_u64(b, n_types);
+    for (uint64_t i = 0; i < n_types; i++)
+        gb_u32(b, 1);
+}
+CASE(scores_count_mismatch) { vocab_file(b, 512, 100, 512); }
+CASE(token_type_count_mismatch) { vocab_file(b, 512, 512, 511); }
+
 struct bad_case {
     const char *name;
     void (*build)(struct gbuf *);
     int code;
     const char *words;    /* must appear in the message */
+    int tokenizer;        /* the file parses; building its tokenizer fails */
 };
 
 static const struct bad_case bad_cases[] = {
-    { "bad_magic", bad_magic, -EBADMAGIC, "not a GGUF file" },
-    { "version_1", version_1, -EGGUF_VERSION, "version 1" },
-    { "version_4", version_4, -EGGUF_VERSION, "version 4" },
-    { "huge_tensor_count", huge_tensor_count, -EGGUF_TOOBIG, "tensor count" },
-    { "huge_kv_count", huge_kv_count, -EGGUF_TOOBIG, "key-value count" },
-    { "counts_exceed_file", counts_exceed_file, -EGGUF_TRUNCATED, "cannot fit" },
-    { "huge_key_length", huge_key_length, -EGGUF_TOOBIG, "key length" },
-    { "string_past_end", string_past_end, -EGGUF_TRUNCATED, "past the end" },
-    { "huge_array_count", huge_array_count, -EGGUF_TRUNCATED, "array of" },
-    { "huge_string_array", huge_string_array, -EGGUF_TRUNCATED, "array of" },
-    { "unknown_value_type", unknown_value_type, -EGGUF_TYPE, "unknown value type 13" },
-    { "unknown_array_type", unknown_array_type, -EGGUF_TYPE, "unknown array element type 99" },
-    { "deep_nesting", deep_nesting, -EGGUF_NESTING, "nested deeper" },
-    { "duplicate_key", duplicate_key, -EGGUF_DUPKEY, "duplicate key 'same'" },
-    { "alignment_not_pow2", alignment_not_pow2, -EGGUF_ALIGN, "not a power of two" },
-    { "alignment_zero", alignment_zero, -EGGUF_ALIGN, "not a power of two" },
-    { "alignment_wrong_type", alignment_wrong_type, -EGGUF_ALIGN, "expected u32" },
-    { "zero_dims", zero_dims, -EGGUF_NDIMS, "0 dimensions" },
-    { "five_dims", five_dims, -EGGUF_NDIMS, "5 dimensions" },
-    { "zero_dimension", zero_dimension, -EGGUF_DIM, "is zero" },
-    { "dimension_overflow", dimension_overflow, -EGGUF_DIM, "too large" },
-    { "removed_ggml_type", removed_ggml_type, -EGGUF_GGMLTYPE, "unknown ggml type 4" },
-    { "unknown_ggml_type", unknown_ggml_type, -EGGUF_GGMLTYPE, "unknown ggml type 200" },
-    { "row_not_block_multiple", row_not_block_multiple, -EGGUF_DIM, "not a multiple" },
-    { "misaligned_offset", misaligned_offset, -EGGUF_OFFSET, "not a multiple of 32" },
-    { "offset_beyond_end", offset_beyond_end, -EGGUF_BOUNDS, "beyond the end" },
-    { "data_past_end", data_past_end, -EGGUF_BOUNDS, "beyond the end" },
-    { "overlapping_tensors", overlapping_tensors, -EGGUF_OVERLAP, "overlap" },
-    { "duplicate_tensor", duplicate_tensor, -EGGUF_DUPTENSOR, "duplicate tensor name 'x'" },
-    { "long_tensor_name", long_tensor_name, -EGGUF_TOOBIG, "tensor name length" },
-    { "nul_in_key", nul_in_key, -EGGUF_STRING, "NUL byte" },
-    { "bool_out_of_range", bool_out_of_range, -EGGUF_TYPE, "bool value 2" },
-    { "truncated_header", truncated_header, -EGGUF_TRUNCATED, "truncated" },
-    { "truncated_in_kv", truncated_in_kv, -EGGUF_TRUNCATED, "truncated" },
-    { "truncated_in_tensor_info", truncated_in_tensor_info, -EGGUF_TRUNCATED, "truncated" },
+    { "bad_magic", bad_magic, -EBADMAGIC, "not a GGUF file", 0 },
+    { "version_1", version_1, -EGGUF_VERSION, "version 1", 0 },
+    { "version_4", version_4, -EGGUF_VERSION, "version 4", 0 },
+    { "huge_tensor_count", huge_tensor_count, -EGGUF_TOOBIG, "tensor count", 0 },
+    { "huge_kv_count", huge_kv_count, -EGGUF_TOOBIG, "key-value count", 0 },
+    { "counts_exceed_file", counts_exceed_file, -EGGUF_TRUNCATED, "cannot fit", 0 },
+    { "huge_key_length", huge_key_length, -EGGUF_TOOBIG, "key length", 0 },
+    { "string_past_end", string_past_end, -EGGUF_TRUNCATED, "past the end", 0 },
+    { "huge_array_count", huge_array_count, -EGGUF_TRUNCATED, "array of", 0 },
+    { "huge_string_array", huge_string_array, -EGGUF_TRUNCATED, "array of", 0 },
+    { "unknown_value_type", unknown_value_type, -EGGUF_TYPE, "unknown value type 13", 0 },
+    { "unknown_array_type", unknown_array_type, -EGGUF_TYPE, "unknown array element type 99", 0 },
+    { "deep_nesting", deep_nesting, -EGGUF_NESTING, "nested deeper", 0 },
+    { "duplicate_key", duplicate_key, -EGGUF_DUPKEY, "duplicate key 'same'", 0 },
+    { "alignment_not_pow2", alignment_not_pow2, -EGGUF_ALIGN, "not a power of two", 0 },
+    { "alignment_zero", alignment_zero, -EGGUF_ALIGN, "not a power of two", 0 },
+    { "alignment_wrong_type", alignment_wrong_type, -EGGUF_ALIGN, "expected u32", 0 },
+    { "zero_dims", zero_dims, -EGGUF_NDIMS, "0 dimensions", 0 },
+    { "five_dims", five_dims, -EGGUF_NDIMS, "5 dimensions", 0 },
+    { "zero_dimension", zero_dimension, -EGGUF_DIM, "is zero", 0 },
+    { "dimension_overflow", dimension_overflow, -EGGUF_DIM, "too large", 0 },
+    { "removed_ggml_type", removed_ggml_type, -EGGUF_GGMLTYPE, "unknown ggml type 4", 0 },
+    { "unknown_ggml_type", unknown_ggml_type, -EGGUF_GGMLTYPE, "unknown ggml type 200", 0 },
+    { "row_not_block_multiple", row_not_block_multiple, -EGGUF_DIM, "not a multiple", 0 },
+    { "misaligned_offset", misaligned_offset, -EGGUF_OFFSET, "not a multiple of 32", 0 },
+    { "offset_beyond_end", offset_beyond_end, -EGGUF_BOUNDS, "beyond the end", 0 },
+    { "data_past_end", data_past_end, -EGGUF_BOUNDS, "beyond the end", 0 },
+    { "overlapping_tensors", overlapping_tensors, -EGGUF_OVERLAP, "overlap", 0 },
+    { "duplicate_tensor", duplicate_tensor, -EGGUF_DUPTENSOR, "duplicate tensor name 'x'", 0 },
+    { "long_tensor_name", long_tensor_name, -EGGUF_TOOBIG, "tensor name length", 0 },
+    { "nul_in_key", nul_in_key, -EGGUF_STRING, "NUL byte", 0 },
+    { "bool_out_of_range", bool_out_of_range, -EGGUF_TYPE, "bool value 2", 0 },
+    { "truncated_header", truncated_header, -EGGUF_TRUNCATED, "truncated", 0 },
+    { "truncated_in_kv", truncated_in_kv, -EGGUF_TRUNCATED, "truncated", 0 },
+    { "truncated_in_tensor_info", truncated_in_tensor_info, -EGGUF_TRUNCATED, "truncated", 0 },
+    { "empty_key", empty_key, -EGGUF_EMPTYKEY, "key-value 1 has an empty key", 0 },
+    { "no_keys_no_tensors", no_keys_no_tensors, -EGGUF_EMPTY, "no key-values and no tensors", 0 },
+    { "scores_count_mismatch", scores_count_mismatch, -ETOK_COUNT,
+      "tokenizer.ggml.scores has 100 entries but tokenizer.ggml.tokens has 512", 1 },
+    { "token_type_count_mismatch", token_type_count_mismatch, -ETOK_COUNT,
+      "tokenizer.ggml.token_type has 511 entries", 1 },
 };
 #define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
 
@@ -226,6 +279,11 @@ static void test_bad_files(void)
         struct gguf_file f;
         struct gguf_error err;
         int rc = parse_buf(&b, &f, &err);
+        if (bad_cases[i].tokenizer) {
+            CHECK_EQ_INT(rc, 0);
+            gguf_free(&f);
+            rc = tokenize_buf(&b, &f, &err);
+        }
         if (rc != bad_cases[i].code || !strstr(err.message, bad_cases[i].words) ||
             !strstr(err.message, "at byte offset"))
             fprintf(stderr, "case %s: rc %d (%s), message: %s\n", bad_cases[i].name, rc, error_name(rc),
@@ -234,6 +292,7 @@ static void test_bad_files(void)
         CHECK(strstr(err.message, bad_cases[i].words) != NULL);
         CHECK(strstr(err.message, "at byte offset") != NULL);
         CHECK(f.kv == NULL && f.tensors == NULL);           /* nothing left allocated */
+        gguf_free(&f);
         free(b.data);
     }
 }
@@ -283,6 +342,38 @@ static void test_load_data(void)
     free(b.data);
 }
 
+/* The one probe loop (lib/hash_probe.h) behind name_set and the
+ * tokenizer's piece table: it wraps at the end of the table. */
+struct probe_table {
+    int used[8];
+    int want;
+};
+
+static int probe_stop(const void *ctx, uint64_t slot)
+{
+    const struct probe_table *t = ctx;
+    return !t->used[slot] || t->used[slot] == t->want;
+}
+
+static void test_hash_probe(void)
+{
+    struct probe_table t = { { 0, 0, 0, 0, 0, 0, 5, 6 }, 9 };
+    CHECK_EQ_INT(hash_probe(6, 7, probe_stop, &t), 0);        /* 6 and 7 taken: wraps to 0 */
+    CHECK_EQ_INT(hash_probe(14, 7, probe_stop, &t), 0);       /* only the low bits count */
+    t.want = 6;
+    CHECK_EQ_INT(hash_probe(6, 7, probe_stop, &t), 7);        /* found before the empty slot */
+    CHECK_EQ_INT(hash_probe(2, 7, probe_stop, &t), 2);
+    /* name_set through it: a full run of collisions and duplicates. */
+    struct name_set set;
+    CHECK_EQ_INT(name_set_init(&set, 8), 0);
+    static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(name_set_add(&set, names[i]), 1);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ_INT(name_set_add(&set, names[i]), 0);
+    name_set_free(&set);
+}
+
 static void test_types(void)
 {
     CHECK_EQ_INT(ggml_type_get(2)->type_size, 18);
@@ -327,5 +418,6 @@ int main(int argc, char **argv)
     test_truncations();
     test_load_data();
     test_types();
+    test_hash_probe();
     return check_summary("test_gguf");
 }

@@ -136,7 +136,7 @@ def fault_injection(suite):
                 suite.check("blkdebug write errors: reads pass, write reported as EIO",
                             "Test 1: Read sector 0... PASS" in out and "Test 4: Write sector 1000... FAIL (EIO)" in out,
                             out)
-                out = q.cmd("blkstress vda 0 5")
+                out = q.cmd("blkstress vda 0 5 --yes")
                 suite.check("blkdebug write errors: byte writes report the error", "I/O error" in out, out)
             out = q.cmd("blkinfo")
             m = re.search(r"Errors: (\d+)", out)
@@ -265,7 +265,7 @@ def integrity(suite):
     out_holder = {}
 
     def body(q):
-        out = q.cmd(f"blkstress vda {reads} {writes} {seed}", timeout=600)
+        out = q.cmd(f"blkstress vda {reads} {writes} {seed} --yes", timeout=600)
         out_holder["out"] = out
         suite.check(f"integrity: {reads} random unaligned reads all match",
                     f"{reads} reads, 0 mismatches" in out, out)

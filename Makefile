@@ -21,6 +21,18 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
     -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
     -mno-red-zone -mgeneral-regs-only -mcmodel=small --param=min-pagesize=0 \
     -Ikernel -DEMBODIOS_VERSION='"$(VERSION)"'
+# Float code (kernel/math/, the model's float files) may use SSE/AVX: it is
+# built without -mgeneral-regs-only. fpu_init enables the state at boot; every
+# other file, in particular the interrupt/exception handlers, stays
+# general-registers-only, so an interrupt never touches XMM/YMM registers and
+# nothing needs saving (see kernel/arch/x86_64/fpu.h). AVX2/FMA variants are
+# per-function target attributes chosen at run time from cpu_features.
+# -ffp-contract=off: no silent FMA contraction (results must match ggml's
+# order of operations); -fno-math-errno: __builtin_sqrtf is one sqrtss;
+# _MM_MALLOC_H_INCLUDED: keep <immintrin.h> from pulling in <stdlib.h>.
+KERNEL_FPU_CFLAGS := $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -msse2 -mfpmath=sse \
+    -ffp-contract=off -fno-math-errno -D_MM_MALLOC_H_INCLUDED
+KERNEL_FPU_SRCS := $(wildcard kernel/math/*.c kernel/model/llama*.c kernel/model/sampler.c)
 KERNEL_ASFLAGS := -Ikernel -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -static -T linker.ld -z max-page-size=0x1000 -z noseparate-code \
     --no-warn-rwx-segments -z noexecstack
@@ -44,7 +56,7 @@ Q := $(if $(V),,@)
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC    $<")
-	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(if $(filter $<,$(KERNEL_FPU_SRCS)),$(KERNEL_FPU_CFLAGS),$(KERNEL_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S Makefile
 	@mkdir -p $(@D)
@@ -65,6 +77,8 @@ $(KERNEL): $(KERNEL_OBJS) linker.ld scripts/gen-ksyms.sh
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
 	$(Q)$(KSYMS) --check $(BUILD)/embodios.pass1.elf $@
 	$(Q)bash scripts/check-multiboot.sh $@
+	$(Q)OBJDUMP=$(CROSS)objdump bash scripts/check-fpu-use.sh \
+	    $(filter-out $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_FPU_SRCS)),$(KERNEL_OBJS))
 
 -include $(KERNEL_OBJS:.o=.d)
 
@@ -95,6 +109,16 @@ debug:
 
 # ---- tests ---------------------------------------------------------------
 include tests/host/Makefile
+
+# The weight quantizer for test models (host tool; see docs/MATH.md).
+QUANTIZE_SRCS := tools/quantize/quantize.c tools/quantize/quantizer.c kernel/math/quant.c \
+    kernel/math/quant_float.c kernel/math/quant_legacy.c kernel/math/quant_k.c \
+    kernel/math/quant_avx2.c kernel/math/quant_sse2.c kernel/math/kmath.c kernel/math/cpu_features.c
+$(BUILD)/quantize: $(QUANTIZE_SRCS) $(wildcard kernel/math/*.h tools/quantize/*.h)
+	@mkdir -p $(@D)
+	$(Q)cc -std=gnu11 -O2 -Wall -Wextra -Werror -ffp-contract=off -Ikernel -Itools/quantize \
+	    -o $@ $(QUANTIZE_SRCS) -lm
+models: $(BUILD)/quantize
 
 # Test models from LLaMA's real vocabulary (npm) and the spec's model.img.
 models:

@@ -25,3 +25,15 @@ mk vocab-special.gguf --vocab-only --add-eos --user-token '<|user|>' --user-toke
     --user-token '[INST]' --user-token 'Hello world' --user-token 'xyzzy'
 bash scripts/mkmodel-disk.sh "$out/tinystories-15m-f32.gguf" build/model.img 512
 bash scripts/make-bpe-models.sh
+# Inference test models (issue 9): the "tiny" shape (dim 256 so K-quant rows
+# are whole 256-blocks, 2 layers, 4 heads over 2 KV heads, FFN 512) in every
+# supported weight type, quantized by build/quantize; and the 15M shape in Q8_0.
+for t in f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k; do
+    mk tiny-$t.gguf --type $t --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+done
+mk tinystories-15m-q8_0.gguf --type q8_0
+mk tiny-arch-gpt2.gguf --arch gpt2 --dim 64 --ffn 128 --heads 2 --layers 1 --ctx 64
+# qwen2 (llama plus Q/K/V biases, NEOX RoPE), with the llama vocabulary (llama.cpp pairs any vocabulary with any architecture).
+mk tiny-qwen2-f32.gguf --arch qwen2 --type f32 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+mk tiny-qwen2-q8_0.gguf --arch qwen2 --type q8_0 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+mk tiny-rope-f32.gguf --rope-scale 4 --rope-freqs --untied-output --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128

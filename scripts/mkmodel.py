@@ -31,7 +31,7 @@ import sys
 
 # GGUF metadata value types
 U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
-GGML_F32, GGML_F16 = 0, 1
+GGML_F32, GGML_F16, GGML_BF16 = 0, 1, 30
 ALIGNMENT = 32
 
 
@@ -135,35 +135,88 @@ class GGUFWriter:
                 f.write(b"\0" * (-len(data) % ALIGNMENT))
 
 
+PERIOD = 65521   # a prime: no two rows of any shape here repeat each other
+
+
 def weights(count, seed, ggml_type, constant=None):
-    """Deterministic values in [-0.1, 0.1): a 4096-value block that depends
-    on the seed, repeated (fast: no per-value Python loop over millions)."""
+    """Deterministic values in [-0.1, 0.1): a 65521-value block that depends
+    on the seed, repeated (fast: no per-value Python loop over millions).
+    The period is prime, so rows of any width never repeat within a tensor
+    (a power-of-two period made whole embedding rows equal, which ties the
+    logits of many tokens)."""
     if constant is not None:
-        block = [constant] * 4096
+        block = [constant] * PERIOD
     else:
-        block = [(((i * 2654435761 + seed * 40503) >> 7) % 2000 - 1000) / 10000.0 for i in range(4096)]
+        x = (seed * 2654435761 + 12345) & 0xFFFFFFFF
+        block = []
+        for _ in range(PERIOD):
+            x = (x * 1664525 + 1013904223) & 0xFFFFFFFF      # LCG; the top bits are well mixed
+            block.append(((x >> 8) % 20000 - 10000) / 100000.0)
     if ggml_type == GGML_F32:
         raw = array.array("f", block).tobytes()
+    elif ggml_type == GGML_BF16:
+        raw = b"".join(struct.pack("<H", bf16_bits(v)) for v in block)
     else:
-        raw = struct.pack("<4096e", *block)
-    reps = -(-count // 4096)
-    return (raw * reps)[:count * (4 if ggml_type == GGML_F32 else 2)]
+        raw = struct.pack("<%de" % PERIOD, *block)
+    size = 4 if ggml_type == GGML_F32 else 2
+    reps = -(-count // PERIOD)
+    return (raw * reps)[:count * size]
+
+
+def bf16_bits(v):
+    """ggml's fp32 -> bf16: round to nearest even (NaN aside)."""
+    u = struct.unpack("<I", struct.pack("<f", v))[0]
+    return ((u + (0x7FFF + ((u >> 16) & 1))) >> 16) & 0xFFFF
+
+
+QUANT_TYPES = {"q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q2_k": 10, "q3_k": 11,
+               "q4_k": 12, "q5_k": 13, "q6_k": 14}
+QUANTIZE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "quantize")
+
+
+class Quantized:
+    """Adds matrices in a quantized type: the float32 weights go through the
+    math layer's quantizer (tools/quantize, `make build/quantize`)."""
+
+    def __init__(self, w, name):
+        self.w, self.name, self.type = w, name, QUANT_TYPES[name]
+
+    def add_tensor(self, tname, dims, ggml_type, data):
+        if ggml_type != GGML_F32 or len(dims) < 2:
+            return self.w.add_tensor(tname, dims, ggml_type, data)
+        import subprocess
+        out = subprocess.run([QUANTIZE, self.name, str(dims[1]), str(dims[0])], input=data,
+                             capture_output=True, check=True).stdout
+        self.w.add_tensor(tname, dims, self.type, out)
 
 
 def llama_tensors(w, args):
-    dim, ffn, vocab, t = 288, 768, 32000, GGML_F32 if args.type == "f32" else GGML_F16
+    dim, ffn, vocab = args.dim, args.ffn, 32000
+    kv_dim = dim // args.heads * args.kv_heads
+    if args.type in QUANT_TYPES:
+        w = Quantized(w, args.type)
+        t = GGML_F32
+    else:
+        t = {"f32": GGML_F32, "f16": GGML_F16, "bf16": GGML_BF16}[args.type]
     seed = iter(range(1, 1000))
     w.add_tensor("token_embd.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
     for layer in range(args.layers):
         p = f"blk.{layer}."
         w.add_tensor(p + "attn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
-        for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            w.add_tensor(p + name + ".weight", [dim, dim], t, weights(dim * dim, next(seed), t))
+        for name, rows in (("attn_q", dim), ("attn_k", kv_dim), ("attn_v", kv_dim), ("attn_output", dim)):
+            w.add_tensor(p + name + ".weight", [dim, rows], t, weights(dim * rows, next(seed), t))
+        if args.arch == "qwen2":                   # qwen2: biases on Q, K and V (always F32)
+            for name, rows in (("attn_q", dim), ("attn_k", kv_dim), ("attn_v", kv_dim)):
+                w.add_tensor(p + name + ".bias", [rows], GGML_F32, weights(rows, next(seed) + 500, GGML_F32))
         w.add_tensor(p + "ffn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
         w.add_tensor(p + "ffn_gate.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
         w.add_tensor(p + "ffn_down.weight", [ffn, dim], t, weights(dim * ffn, next(seed), t))
         w.add_tensor(p + "ffn_up.weight", [dim, ffn], t, weights(dim * ffn, next(seed), t))
     w.add_tensor("output_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
+    if args.rope_freqs:                        # factors from 1 to 8, as Llama 3.1's long-wavelength ones
+        half = dim // args.heads // 2
+        w.add_tensor("rope_freqs.weight", [half], GGML_F32,
+                     array.array("f", [1.0 + 7.0 * i / max(half - 1, 1) for i in range(half)]).tobytes())
     if args.untied_output:
         w.add_tensor("output.weight", [dim, vocab], t, weights(dim * vocab, next(seed), t))
 
@@ -173,7 +226,15 @@ def main():
     ap.add_argument("--vocab", required=True, help="SentencePiece tokenizer.model (tools/fetch-vocab.mjs)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--version", type=int, choices=(2, 3), default=3)
-    ap.add_argument("--type", choices=("f32", "f16"), default="f32")
+    ap.add_argument("--type", choices=("f32", "f16", "bf16") + tuple(QUANT_TYPES), default="f32")
+    ap.add_argument("--dim", type=int, default=288, help="embedding width (default 288)")
+    ap.add_argument("--ffn", type=int, default=768, help="feed-forward width (default 768)")
+    ap.add_argument("--heads", type=int, default=6, help="attention heads (default 6)")
+    ap.add_argument("--kv-heads", type=int, default=0, help="key/value heads (default: --heads)")
+    ap.add_argument("--ctx", type=int, default=256, help="context_length (default 256)")
+    ap.add_argument("--rope-scale", type=float, default=0, help="rope.scaling.factor (linear RoPE scaling)")
+    ap.add_argument("--rope-freqs", action="store_true", help="add rope_freqs.weight (Llama 3 frequency factors)")
+    ap.add_argument("--arch", default="llama", help="general.architecture (tests of refusal; default llama)")
     ap.add_argument("--tokenizer", choices=("llama", "gpt2"), default="llama")
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--vocab-only", action="store_true", help="metadata and vocabulary, no tensors")
@@ -181,6 +242,9 @@ def main():
     ap.add_argument("--user-token", action="append", default=[], help="append a user-defined token")
     ap.add_argument("--add-eos", action="store_true", help="set tokenizer.ggml.add_eos_token")
     args = ap.parse_args()
+    args.kv_heads = args.kv_heads or args.heads
+    if args.dim % args.heads or args.heads % args.kv_heads:
+        sys.exit("mkmodel: --dim must be a multiple of --heads, and --heads of --kv-heads")
     if args.user_token and not args.vocab_only:
         sys.exit("mkmodel: --user-token only with --vocab-only (the embedding has 32000 rows)")
 
@@ -190,19 +254,24 @@ def main():
     USER_DEFINED = 4
     pieces = pieces + [(t, 0.0, USER_DEFINED) for t in args.user_token]
     w = GGUFWriter(args.version)
-    w.add("general.architecture", STRING, "llama")
+    w.add("general.architecture", STRING, args.arch)
     w.add("general.name", STRING, "tinystories-15m (EMBODIOS synthetic weights)")
-    w.add("general.file_type", U32, 0 if args.type == "f32" else 1)
+    ftype = {"f32": 0, "f16": 1, "bf16": 32, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9,
+             "q2_k": 10, "q3_k": 12, "q4_k": 15, "q5_k": 17, "q6_k": 18}[args.type]   # llama_ftype (_M for K)
+    w.add("general.file_type", U32, ftype)
     w.add("general.alignment", U32, ALIGNMENT)
-    w.add("llama.context_length", U32, 256)
-    w.add("llama.embedding_length", U32, 288)
-    w.add("llama.block_count", U32, args.layers)
-    w.add("llama.feed_forward_length", U32, 768)
-    w.add("llama.attention.head_count", U32, 6)
-    w.add("llama.attention.head_count_kv", U32, 6)
-    w.add("llama.rope.dimension_count", U32, 48)
-    w.add("llama.attention.layer_norm_rms_epsilon", F32, 1e-5)
-    w.add("llama.vocab_size", U32, len(pieces))
+    w.add(args.arch + ".context_length", U32, args.ctx)
+    w.add(args.arch + ".embedding_length", U32, args.dim)
+    w.add(args.arch + ".block_count", U32, args.layers)
+    w.add(args.arch + ".feed_forward_length", U32, args.ffn)
+    w.add(args.arch + ".attention.head_count", U32, args.heads)
+    w.add(args.arch + ".attention.head_count_kv", U32, args.kv_heads)
+    w.add(args.arch + ".rope.dimension_count", U32, args.dim // args.heads)
+    w.add(args.arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
+    w.add(args.arch + ".vocab_size", U32, len(pieces))
+    if args.rope_scale:
+        w.add(args.arch + ".rope.scaling.type", STRING, "linear")
+        w.add(args.arch + ".rope.scaling.factor", F32, args.rope_scale)
     w.add("tokenizer.ggml.model", STRING, args.tokenizer)
     w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
     w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Python's bytecode caches go under build/ with every other output.
 export PYTHONPYCACHEPREFIX="$PWD/build/pycache"
 
-all_suites=(host boot shell faults memory block qcow2 reliability perf model bpe fuzz)
+all_suites=(host boot shell faults memory block qcow2 reliability perf model bpe generate fuzz math)
 declare -A suite_cmd=(
     [host]="make -s host-test"
     [boot]="python3 tests/qemu/test_boot.py"
@@ -20,7 +20,9 @@ declare -A suite_cmd=(
     [perf]="./test-virtio-perf.sh"
     [model]="./tests/model/run.sh"
     [bpe]="./tests/model/run-bpe.sh"
+    [generate]="python3 tests/qemu/test_generate.py"
     [fuzz]="./tests/fuzz/run.sh"
+    [math]="python3 tests/qemu/test_math.py"
 )
 # make clean, make run DISK=, tools/install.sh (kept apart to merge easily).
 all_suites+=(make); suite_cmd[make]="./tests/make/run.sh"

@@ -1,5 +1,6 @@
 /* EMBODIOS kernel entry: a plain list of init steps, then the shell. */
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/paging.h"
@@ -14,6 +15,7 @@
 #include "lib/errno.h"
 #include "lib/units.h"
 #include "shell/blk_common.h"
+#include "shell/math_commands.h"
 #include "shell/model_commands.h"
 #include "shell/shell.h"
 
@@ -52,10 +54,12 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     printk("\nEMBODIOS %s (x86_64) booting\n", EMBODIOS_VERSION);
     gdt_init();
     idt_init();
+    fpu_init();                     /* before any code built with SSE (kernel/math/) runs */
     acpi_init();                    /* names the HPET and PM timer for time_init */
     time_init();
     memory_init(magic, mbi);
     protect_kernel();
+    fpu_print_features();
     idt_enable_serial_irq();
 
     pci_init();
@@ -65,6 +69,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     pci_commands_register();
     blk_commands_register();
     model_commands_register();
+    math_commands_register();
 
     printk("Boot complete in %lu ms\n", time_us() / 1000);
     shell_run();

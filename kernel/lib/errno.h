@@ -43,6 +43,10 @@
 #define EGGUF_KEYTYPE    215 /* a known key has the wrong value type */
 #define ETOK_UNSUPPORTED 230 /* tokenizer model not supported */
 #define ETOK_VOCAB       231 /* vocabulary missing or inconsistent */
+/* Model-shape rejections (model/llama.c): nothing runs on such a file. */
+#define EMODEL_ARCH      240 /* general.architecture not supported */
+#define EMODEL_SHAPE     241 /* hyperparameters or tensor shapes inconsistent */
+#define EMODEL_WTYPE     242 /* weight type not supported for inference */
 #define EGGUF_EMPTYKEY   220 /* a metadata key of zero bytes */
 #define EGGUF_EMPTY      221 /* no key-values and no tensors */
 #define ETOK_COUNT       235 /* scores or token types not one per token */

@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "lib/units.h"
 #include "model/ggml_types.h"
+#include "model/llama.h"
 #include "model/model.h"
 #include "model/tokenizer_bpe.h"
 #include "shell/args.h"
@@ -28,6 +29,99 @@
 static struct model *model;
 static char model_device[BLOCK_NAME_MAX];
 static uint64_t model_offset;
+
+/* The forward pass's view of the loaded model (weights in place) and its
+ * run state (KV cache, scratch), made at load and replaced with the model;
+ * has_llama is 0 for a vocabulary-only file (tokenize works, generate not). */
+struct llama_runtime {
+    struct llama_weights weights;
+    struct llama_state state;
+    int has_llama;
+};
+static struct llama_runtime llama;
+
+int model_commands_loaded(struct loaded_model *out)
+{
+    if (!model)
+        return -ENOENT;
+    out->model = model;
+    out->weights = llama.has_llama ? &llama.weights : NULL;
+    out->state = llama.has_llama ? &llama.state : NULL;
+    out->device = model_device;
+    return 0;
+}
+
+static void llama_runtime_free(struct llama_runtime *rt)
+{
+    if (rt->has_llama) {
+        llama_state_free(&rt->state);
+        llama_free(&rt->weights);
+    }
+    rt->has_llama = 0;
+}
+
+/* The shape check before any tensor byte is read: an architecture or
+ * shape the forward pass cannot run is refused by name here. A file with no
+ * tensors at all is a vocabulary: it loads for tokenize/detokenize. Sets
+ * *runtime to the bytes of the KV cache and scratch for *n_ctx tokens. */
+static int check_shape(const struct model *m, uint32_t *n_ctx, uint64_t *runtime, char *why, size_t size)
+{
+    *runtime = 0;
+    if (m->file.n_tensors == 0) {
+        printk("  No tensors: a vocabulary only (tokenize works, generate does not)\n");
+        return 0;
+    }
+    struct llama_weights shape_only;
+    int rc = llama_load(&shape_only, &m->file, NULL, why, size);
+    if (rc < 0)
+        return rc;
+    uint32_t ctx = *n_ctx ? *n_ctx : llama_default_ctx(&shape_only.shape);
+    if (ctx > shape_only.shape.ctx_train) {
+        snprintf(why, size, "--ctx %u is above the model's context_length %u", ctx, shape_only.shape.ctx_train);
+        llama_free(&shape_only);
+        return -EINVAL;
+    }
+    *n_ctx = ctx;
+    *runtime = llama_runtime_bytes(&shape_only.shape, ctx);
+    printk("  Context: %u tokens; KV cache and scratch: %lu KB\n", ctx, *runtime / 1024);
+    llama_free(&shape_only);
+    return 0;
+}
+
+/* Binds the weights where they were read and allocates the run state. */
+static int make_runtime(struct model *m, uint32_t n_ctx, struct llama_runtime *rt, char *why, size_t size)
+{
+    rt->has_llama = 0;
+    int rc = llama_load(&rt->weights, &m->file, m->data, why, size);
+    if (rc < 0)
+        return rc;
+    rc = llama_state_init(&rt->state, &rt->weights.shape, n_ctx);
+    if (rc < 0) {
+        llama_free(&rt->weights);
+        snprintf(why, size, "no memory for the KV cache and scratch buffers");
+        return rc;
+    }
+    rt->has_llama = 1;
+    return 0;
+}
+
+/* "--ctx N" before the other arguments: *n_ctx (0 when absent). */
+static int ctx_option(int *argc, char ***argv, uint32_t *n_ctx)
+{
+    *n_ctx = 0;
+    if (*argc < 2 || strcmp((*argv)[1], "--ctx") != 0)
+        return 0;
+    unsigned long long v;
+    if (*argc < 3 || arg_to_u64((*argv)[2], 1, 1u << 24, &v) < 0) {
+        printk("loadmodel: --ctx takes a number of tokens (1 to %u)\n", 1u << 24);
+        return -EINVAL;
+    }
+    *n_ctx = (uint32_t)v;
+    (*argv)[2] = (*argv)[0];                   /* shift the two words out */
+    *argv += 2;
+    *argc -= 2;
+    return 0;
+}
 
 #define NAME_SHOWN 80       /* bytes of a disk string shown in one line */
 
@@ -182,6 +276,9 @@ static int cmd_loadmodel(int argc, char **argv)
 {
     block_device_t *d;
     uint64_t offset;
+    uint32_t n_ctx;
+    if (ctx_option(&argc, &argv, &n_ctx) < 0)
+        return -EINVAL;
     if (argc > 3)
         return shell_usage("loadmodel");
     int rc = loadmodel_args(argc, argv, &d, &offset);
@@ -218,11 +315,16 @@ static int cmd_loadmodel(int argc, char **argv)
     printk("  Metadata: %lu keys, parsed in %lu us; tensor data: %lu bytes at offset %lu\n", m->file.n_kv,
            time_us() - t0, m->file.data_size, m->file.data_offset);
 
-    uint64_t need = model_memory_needed(m, size);
+    char why[256];
+    uint64_t runtime;
+    rc = check_shape(m, &n_ctx, &runtime, why, sizeof(why));
+    if (rc < 0)
+        return fail_load(rc, why, m, &r);
+    uint64_t need = model_memory_needed(m, size) + runtime;
     if (!heap_can_allocate(need, MODEL_DATA_ALIGN)) {
-        char why[160];
-        snprintf(why, sizeof(why), "the model needs %lu MB (tensor data and tokenizer) but at most %lu MB can be "
-                 "allocated", (need + MIB - 1) / MIB, heap_max_allocation() / MIB);
+        snprintf(why, sizeof(why), "the model needs %lu MB (tensor data and tokenizer, KV cache and scratch %lu MB) "
+                 "but at most %lu MB can be allocated", (need + MIB - 1) / MIB, (runtime + MIB - 1) / MIB,
+                 heap_max_allocation() / MIB);
         return fail_load(-ENOMEM, why, m, &r);
     }
     uint64_t t1 = time_us();
@@ -236,12 +338,17 @@ static int cmd_loadmodel(int argc, char **argv)
     rc = init_tokenizer(m, &r, &err);
     if (rc < 0)
         return fail_load(rc, err.message, m, &r);
+    struct llama_runtime rt = { .has_llama = 0 };
+    if (runtime && (rc = make_runtime(m, n_ctx, &rt, why, sizeof(why))) < 0)
+        return fail_load(rc, why, m, &r);
     gguf_reader_free(&r);
     if (model) {
         printk("  Unloaded the previous model (from %s)\n", model_device);
+        llama_runtime_free(&llama);
         model_free(model);
         kfree(model);
     }
+    llama = rt;
     model = m;
     model_offset = offset;
     strlcpy(model_device, d->name, sizeof(model_device));
@@ -420,9 +527,9 @@ static int cmd_detokenize(int argc, char **argv)
 }
 
 static const struct shell_command model_commands[] = {
-    { "loadmodel", "loadmodel [dev] [offset]",
-      "load a GGUF model from a disk (default: the first) at a byte offset (default 0) and build its tokenizer; "
-      "Ctrl-C stops it", cmd_loadmodel, 0 },
+    { "loadmodel", "loadmodel [--ctx N] [dev] [offset]",
+      "load a GGUF model from a disk (default: the first) at a byte offset (default 0), build its tokenizer and "
+      "its KV cache for N tokens (default: the model's context, at most 2048); Ctrl-C stops it", cmd_loadmodel, 0 },
     { "modelinfo", "modelinfo", "print the loaded model's metadata and tensor table", cmd_modelinfo, 0 },
     { "tokenize", "tokenize [--no-bos] [--special] <text>",
       "token ids of text, with BOS/EOS as the model asks unless --no-bos; --special parses special-token text "
@@ -434,4 +541,5 @@ static const struct shell_command model_commands[] = {
 void model_commands_register(void)
 {
     shell_register(model_commands, sizeof(model_commands) / sizeof(model_commands[0]));
+    generate_commands_register();
 }

@@ -21,10 +21,12 @@ common=(kernel/model/gguf.c kernel/model/gguf_reader.c kernel/model/ggml_types.c
         kernel/model/token_partition.c kernel/model/bpe_pretok.c kernel/model/unicode_class.c
         kernel/model/unicode_tables.c)
 pass=0; fail=0
-for target in gguf tokenizer vocab tokenizer_bpe; do
+llama=(kernel/model/llama.c kernel/model/llama_load.c kernel/model/model.c $(ls kernel/math/*.c | grep -v mathbench))
+for target in gguf tokenizer vocab tokenizer_bpe llama; do
     bin=$out/fuzz_$target
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-            -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}"; then
+            -Ikernel -Itests/host -DEMBODIOS_HOST_TEST -o "$bin" tests/fuzz/fuzz_$target.c "${common[@]}" \
+            $([ $target = llama ] && echo "${llama[@]} -lm"); then
         echo "FAIL: fuzz_$target does not build"; fail=$((fail + 1)); continue
     fi
     work=$out/corpus-$target

@@ -61,6 +61,11 @@ check "the committed token fixtures are what llama.cpp gives (tools/gen-token-fi
                  cmp $out/fixtures/\$f tests/fixtures/tokenizer/\$f || exit 1; done"
 echo "INFO: $(grep -c '"text"' tests/fixtures/tokenizer/llama_spm.json) fixture strings"
 
+# Inference fixtures (issue 9): tools/llama-ref (a C driver of the same prebuilt llama.cpp) again.
+rm -rf "$out/llama-fixtures"
+check "the committed inference fixtures are what llama.cpp gives (tools/llama-ref/make-fixtures.sh)" \
+    bash -c "bash tools/llama-ref/make-fixtures.sh $out/llama-fixtures && diff -r $out/llama-fixtures tests/fixtures/llama"
+
 for v in f32 f16; do
     node tools/gguf-reference.mjs $m/tinystories-15m-$v.gguf >"$out/reference-$v.tsv" 2>"$out/reference-$v.err"
     ref() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$out/reference-$v.tsv"; }

@@ -270,8 +270,20 @@ def safety_files():
                           str_kv(b"evil." + esc, b"x"), str_kv(b"tokenizer.ggml.model", b"llama"),
                           (b"tokenizer.ggml.tokens", 9, tokens)])
     open(os.path.join(SAFETY, "escape.gguf"), "wb").write(head)
+    # A valid llama shape (loadmodel refuses other shapes before reading)
+    # whose 1 GiB is a 1M-row F32 embedding; every other tensor is small.
     big = 1 << 30
-    head, size = gguf_bytes([str_kv(b"general.architecture", b"llama")], [(b"big", [big // 4], 0, big)])
+    dim, vocab = 256, (1 << 30) // (256 * 4)
+    u32 = lambda k, v: (k, 4, struct.pack("<I", v))  # noqa: E731
+    kvs = [str_kv(b"general.architecture", b"llama"), u32(b"llama.context_length", 64),
+           u32(b"llama.embedding_length", dim), u32(b"llama.block_count", 1), u32(b"llama.feed_forward_length", dim),
+           u32(b"llama.attention.head_count", 4), (b"llama.attention.layer_norm_rms_epsilon", 6, struct.pack("<f", 1e-5))]
+    tensors = [(b"token_embd.weight", [dim, vocab], 0, big), (b"output_norm.weight", [dim], 0, dim * 4)]
+    for name in (b"attn_norm", b"ffn_norm"):
+        tensors.append((b"blk.0." + name + b".weight", [dim], 0, dim * 4))
+    for name in (b"attn_q", b"attn_k", b"attn_v", b"attn_output", b"ffn_gate", b"ffn_up", b"ffn_down"):
+        tensors.append((b"blk.0." + name + b".weight", [dim, dim], 0, dim * dim * 4))
+    head, size = gguf_bytes(kvs, tensors)
     with open(os.path.join(SAFETY, "big-sparse.gguf"), "wb") as f:
         f.write(head)
         f.truncate(len(head) + size)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerates tests/fixtures/llama/ (or the directory given) from llama.cpp (developer tool; the
+# fixtures are committed). The baseline x64 ggml-cpu build is used: no FMA
+# and no contraction, generic activation quantization, which is what the
+# kernel computes at the SSE2 level (QEMU's default qemu64 CPU).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REF=$(bash tools/llama-ref/build.sh)
+out=${1:-tests/fixtures/llama}
+mkdir -p "$out"
+for m in build/models/tiny-*.gguf; do
+    name=$(basename "$m" .gguf)
+    case $name in tiny-arch-*) continue ;; esac
+    full=""
+    [ "$name" = tiny-f32 ] && full=--full
+    LLAMA_REF_CPU=x64 "$REF" "$m" -k 8 -n 32 $full "Once upon a time" > "$out/$name.txt"
+    echo "llama-ref: $out/$name.txt ($(grep -c '^pos' "$out/$name.txt") positions, $(sed -n 2p "$out/$name.txt"))"
+done

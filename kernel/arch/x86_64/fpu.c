@@ -23,8 +23,6 @@
 
 #define MXCSR_DEFAULT 0x1F80u   /* all exceptions masked, round to nearest, no FTZ/DAZ */
 
-static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
-static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 
 static inline void xsetbv0(uint64_t v)
 {

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes the Linux guest's initramfs (uncompressed cpio, "newc" format).
 
-Usage: mkinitramfs.py OUT.cpio ROOT INIT RDBENCH
+Usage: mkinitramfs.py OUT.cpio ROOT INIT RDBENCH [DEST=SRC ...]
   ROOT     the tree dpkg-deb -x made of linux-image-*.deb and busybox-static
   INIT     bench/guest/init
   RDBENCH  the statically linked bench/guest/rdbench
+  DEST=SRC more files, e.g. lib64/ld-linux-x86-64.so.2=/lib64/ld-linux-x86-64.so.2
+           (the inference benchmark's llama.cpp and the C library it needs);
+           their directories are made as needed
 
 The archive holds /init, /bin/busybox, /bin/rdbench, the virtio modules from
 the same kernel package (flat, in /lib/modules/NAME.ko) and a /dev/console
@@ -52,9 +55,10 @@ class Newc:
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) < 5 or any("=" not in a for a in sys.argv[5:]):
         sys.exit(__doc__)
-    out, root, init, rdbench = sys.argv[1:]
+    out, root, init, rdbench = sys.argv[1:5]
+    extra = [a.split("=", 1) for a in sys.argv[5:]]
     kos = {}
     for m in MODULES:
         hits = [h for ext in (".ko", ".ko.xz")
@@ -71,6 +75,15 @@ def main():
         w.file("init", init, 0o755)
         w.file("bin/busybox", busybox, 0o755)
         w.file("bin/rdbench", rdbench, 0o755)
+        made = {"bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"}
+        for dest, src in extra:
+            parts = dest.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                d = "/".join(parts[:i])
+                if d not in made:
+                    w.directory(d)
+                    made.add(d)
+            w.file(dest, os.path.realpath(src), 0o755)
         for m, path in kos.items():
             # Debian 12 ships plain .ko; later kernels compress them, and
             # busybox insmod wants them plain.

@@ -78,24 +78,20 @@ def prompt_text():
 
 
 # -- EMBODIOS -------------------------------------------------------------
-TIMING_RE = {
-    "prompt": re.compile(r"prompt[^\n]*?(\d+) tokens?[^\n]*?([\d.]+) ms", re.I),
-    "gen": re.compile(r"(?:generated|eval)[^\n]*?(\d+) tokens?[^\n]*?([\d.]+) ms", re.I),
-}
+PROMPT_RE = re.compile(r"^prompt eval:\s+(\d+) tokens?, ([\d.]+) ms", re.M)
+GEN_RE = re.compile(r"^generation:\s+(\d+) tokens?, ([\d.]+) ms(?:[^\n]*?\((\d+) forward passes\))?", re.M)
 
 
 def parse_generate(out):
-    """(prompt tokens, prompt ms, generated tokens, generated ms) from
-    generate's closing timing lines."""
-    got = {}
-    for line in out.splitlines():
-        for key, rx in TIMING_RE.items():
-            m = rx.search(line)
-            if m and key not in got:
-                got[key] = (int(m.group(1)), float(m.group(2)))
-    if len(got) != 2:
+    """(prompt tokens, prompt ms, forward passes, generation ms) from
+    generate's closing timing lines. Decode speed counts forward passes (the
+    first generated token comes from the prompt's logits), as llamabench's
+    gen_tokens counts llama_decode calls."""
+    p, g = PROMPT_RE.search(out), GEN_RE.search(out)
+    if not (p and g):
         raise RuntimeError("generate printed no timings:\n" + out[-1500:])
-    return got["prompt"] + got["gen"]
+    passes = int(g.group(3)) if g.group(3) else int(g.group(1))
+    return int(p.group(1)), float(p.group(2)), passes, float(g.group(2))
 
 
 def run_embodios(kind, cpu, runs, gen, samples):

@@ -32,7 +32,7 @@ static int find_variant_fn(const struct variant *v, quant_dot_fn f);
  * follow ggml's haswell build. A level uses its own table, then the lower. */
 static const struct variant sse2_dots[] = {
     { QT_F32, dot_f32_sse2 }, { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
-    { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
+    { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q5_K, dot_q5_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
 };
 /* dot_q8_0_avx2 and dot_q4_0_avx2 exist (and are tested against the haswell
  * build) but are not used: with one 8-lane FMA and one 8-lane int->float

@@ -37,3 +37,5 @@ mk tiny-arch-gpt2.gguf --arch gpt2 --dim 64 --ffn 128 --heads 2 --layers 1 --ctx
 mk tiny-qwen2-f32.gguf --arch qwen2 --type f32 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
 mk tiny-qwen2-q8_0.gguf --arch qwen2 --type q8_0 --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
 mk tiny-rope-f32.gguf --rope-scale 4 --rope-freqs --untied-output --dim 256 --ffn 512 --heads 4 --kv-heads 2 --layers 2 --ctx 128
+# The 15M shape in Q4_K: its 288-column matrices fall back to Q5_0 as llama.cpp quantizes them (ffn_down is Q4_K).
+mk tinystories-15m-q4_k.gguf --type q4_k

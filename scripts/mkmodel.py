@@ -181,13 +181,20 @@ class Quantized:
     def __init__(self, w, name):
         self.w, self.name, self.type = w, name, QUANT_TYPES[name]
 
+    # llama.cpp's fallback (llama-quant.cpp) for K-quant rows that are not
+    # whole 256-blocks, e.g. the 15M shape's 288 columns: what Q4_K_M gives there.
+    FALLBACK = {"q2_k": "q4_0", "q3_k": "q4_0", "q4_k": "q5_0", "q5_k": "q5_1", "q6_k": "q8_0"}
+
     def add_tensor(self, tname, dims, ggml_type, data):
         if ggml_type != GGML_F32 or len(dims) < 2:
             return self.w.add_tensor(tname, dims, ggml_type, data)
         import subprocess
-        out = subprocess.run([QUANTIZE, self.name, str(dims[1]), str(dims[0])], input=data,
+        name = self.name
+        if name in self.FALLBACK and dims[0] % 256:
+            name = self.FALLBACK[name]
+        out = subprocess.run([QUANTIZE, name, str(dims[1]), str(dims[0])], input=data,
                              capture_output=True, check=True).stdout
-        self.w.add_tensor(tname, dims, self.type, out)
+        self.w.add_tensor(tname, dims, QUANT_TYPES[name], out)
 
 
 def llama_tensors(w, args):

@@ -32,17 +32,21 @@ static int find_variant_fn(const struct variant *v, quant_dot_fn f);
  * follow ggml's haswell build. A level uses its own table, then the lower. */
 static const struct variant sse2_dots[] = {
     { QT_F32, dot_f32_sse2 }, { QT_Q8_0, dot_q8_0_sse2 }, { QT_Q4_0, dot_q4_0_sse2 },
-    { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
+    { QT_Q4_K, dot_q4_K_sse2 }, { QT_Q5_K, dot_q5_K_sse2 }, { QT_Q6_K, dot_q6_K_sse2 }, { 0, 0 },
 };
 /* dot_q8_0_avx2 and dot_q4_0_avx2 exist (and are tested against the haswell
  * build) but are not used: with one 8-lane FMA and one 8-lane int->float
  * conversion per 32-element block, they are ~3x slower under TCG than the
- * SSE2 kernels, whose generic order differs from haswell's by rounding only
- * (< 1e-7 relative; the integer block sums are the same). mathbench numbers
- * are in docs/MATH.md. */
+ * generic-order kernels (avx2g below), which differ from haswell's by
+ * rounding only (< 1e-7 relative; the integer block sums are the same).
+ * mathbench numbers are in docs/MATH.md. */
 static const struct variant avx2_dots[] = {
     { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 },
     { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
+};
+/* Generic order with AVX2 integer sums (not haswell order). */
+static const struct variant avx2g_dots[] = {
+    { QT_Q8_0, dot_q8_0_avx2g }, { QT_Q4_0, dot_q4_0_avx2g }, { 0, 0 },
 };
 
 int quant_dot_is_haswell_order(quant_dot_fn f)
@@ -75,6 +79,8 @@ void quant_select_variants(void)
         quant_dot_fn f = 0;
         if (level >= SIMD_AVX2)
             f = find_variant(avx2_dots, types[i].type);
+        if (!f && level >= SIMD_AVX2)
+            f = find_variant(avx2g_dots, types[i].type);
         if (!f && level >= SIMD_SSE2)
             f = find_variant(sse2_dots, types[i].type);
         types[i].vec_dot = f ? f : types[i].vec_dot_scalar;

@@ -132,6 +132,7 @@ void dot_f32_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q8_0_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_0_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x);
+void dot_q5_K_sse2(size_t n, float *out, const void *w, const void *x);
 void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x);
 
 /* AVX2/FMA variants (quant_avx2.c), the order of ggml's haswell build. */
@@ -141,6 +142,8 @@ void dot_q8_0_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_0_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_K_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q6_K_avx2(size_t n, float *out, const void *w, const void *x);
+void dot_q8_0_avx2g(size_t n, float *out, const void *w, const void *x);   /* generic order */
+void dot_q4_0_avx2g(size_t n, float *out, const void *w, const void *x);
 void quantize_q8_0_avx(const float *x, void *dst, size_t n);
 void quantize_q8_1_avx(const float *x, void *dst, size_t n);
 

@@ -221,3 +221,42 @@ AVX2 void dot_q6_K_avx2(size_t n, float *out, const void *w, const void *x)
     }
     *out = hsum8(acc);
 }
+
+/* Q8_0 and Q4_0 in the GENERIC float order (one scalar multiply-add per
+ * block, as the x64 build) with AVX2 integer block sums: what -cpu max uses,
+ * because under TCG the haswell order's eight float lanes per block cost
+ * more than the integer work they would save. */
+AVX2 static inline int hsum_i32x8(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+AVX2 void dot_q8_0_avx2g(size_t n, float *out, const void *w, const void *x)
+{
+    const float *f16 = quant_f16_table();
+    const struct block_q8_0 *a = w, *b = x;
+    float sum = 0;
+    for (size_t i = 0; i < n / QK8_0; i++) {
+        int s = hsum_i32x8(dot_i8x32(_mm256_loadu_si256((const __m256i *)a[i].qs),
+                                     _mm256_loadu_si256((const __m256i *)b[i].qs)));
+        sum += (float)s * (f16[a[i].d] * f16[b[i].d]);
+    }
+    *out = sum;
+}
+
+AVX2 void dot_q4_0_avx2g(size_t n, float *out, const void *w, const void *x)
+{
+    const float *f16 = quant_f16_table();
+    const struct block_q4_0 *a = w;
+    const struct block_q8_0 *b = x;
+    float sum = 0;
+    for (size_t i = 0; i < n / QK8_0; i++) {
+        __m256i q = _mm256_sub_epi8(nibbles32(a[i].qs), _mm256_set1_epi8(8));
+        int s = hsum_i32x8(dot_i8x32(q, _mm256_loadu_si256((const __m256i *)b[i].qs)));
+        sum += (float)s * f16[a[i].d] * f16[b[i].d];
+    }
+    *out = sum;
+}

@@ -6,7 +6,8 @@
 #include "math/quant.h"
 #include "lib/string.h"
 
-#define H2F(h) fp16_to_fp32(h)
+/* fp16 scales by table lookup (the same values as fp16_to_fp32) */
+#define H2F(h) (quant_f16_table()[h])
 
 /* The 6-bit scale and min of sub-block j (0..7) of Q4_K/Q5_K. */
 static inline void scale_min_k4(int j, const uint8_t *q, int *d, int *m)

@@ -91,15 +91,23 @@ static inline void lanes_to_sums(float sums[8], float d, __m128i lo, __m128i hi)
         sums[l] += d * (float)aux[l];
 }
 
-void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x)
+/* Q4_K and Q5_K (the fifth bit of element 64j + 32k + t is bit 2j + k of qh[t]). */
+static void dot_q45_K_sse2(size_t n, float *out, const void *w, const void *x, int five)
 {
     const float *f16 = quant_f16_table();
-    const struct block_q4_K *a = w;
     const struct block_q8_K *b = x;
-    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i m4 = _mm_set1_epi8(0x0F), one = _mm_set1_epi8(1);
     float sums[8] = { 0 }, sum = 0;
     for (size_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *s = a[i].scales;
+        const uint8_t *s, *qs, *qh = 0;
+        qhalf hd, hdmin;
+        if (five) {
+            const struct block_q5_K *a = (const struct block_q5_K *)w + i;
+            s = a->scales; qs = a->qs; qh = a->qh; hd = a->d; hdmin = a->dmin;
+        } else {
+            const struct block_q4_K *a = (const struct block_q4_K *)w + i;
+            s = a->scales; qs = a->qs; hd = a->d; hdmin = a->dmin;
+        }
         int sc[8], mn[8];
         for (int j = 0; j < 8; j++) {
             sc[j] = j < 4 ? (s[j] & 63) : ((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4));
@@ -111,21 +119,29 @@ void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x)
         __m128i lo = _mm_setzero_si128(), hi = lo;
         const int8_t *q8 = b[i].qs;
         for (int j = 0; j < 4; j++) {   /* 64 elements: 32 low nibbles, 32 high */
-            const uint8_t *q = a[i].qs + 32 * j;
+            const uint8_t *q = qs + 32 * j;
             for (int h = 0; h < 2; h++) {
                 __m128i v = load16(q + 16 * h);
-                lanes_add16(&lo, &hi, _mm_and_si128(v, m4), load16(q8 + 64 * j + 16 * h), sc[2 * j]);
-                lanes_add16(&lo, &hi, _mm_and_si128(_mm_srli_epi16(v, 4), m4),
-                            load16(q8 + 64 * j + 32 + 16 * h), sc[2 * j + 1]);
+                __m128i vl = _mm_and_si128(v, m4), vh = _mm_and_si128(_mm_srli_epi16(v, 4), m4);
+                if (five) {
+                    __m128i hb = load16(qh + 16 * h);
+                    vl = _mm_or_si128(vl, _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(hb, 2 * j), one), 4));
+                    vh = _mm_or_si128(vh, _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(hb, 2 * j + 1), one), 4));
+                }
+                lanes_add16(&lo, &hi, vl, load16(q8 + 64 * j + 16 * h), sc[2 * j]);
+                lanes_add16(&lo, &hi, vh, load16(q8 + 64 * j + 32 + 16 * h), sc[2 * j + 1]);
             }
         }
-        lanes_to_sums(sums, H2F(a[i].d) * b[i].d, lo, hi);
-        sum -= H2F(a[i].dmin) * b[i].d * (float)sumi;
+        lanes_to_sums(sums, H2F(hd) * b[i].d, lo, hi);
+        sum -= H2F(hdmin) * b[i].d * (float)sumi;
     }
     for (int l = 0; l < 8; l++)
         sum += sums[l];
     *out = sum;
 }
+
+void dot_q4_K_sse2(size_t n, float *out, const void *w, const void *x) { dot_q45_K_sse2(n, out, w, x, 0); }
+void dot_q5_K_sse2(size_t n, float *out, const void *w, const void *x) { dot_q45_K_sse2(n, out, w, x, 1); }
 
 void dot_q6_K_sse2(size_t n, float *out, const void *w, const void *x)
 {

@@ -223,8 +223,23 @@ static void swiglu(float *gate, const float *up, uint32_t n)
         gate[i] = (gate[i] / (1.0f + k_expf(-gate[i]))) * up[i];
 }
 
+/* 1 if every value is finite (x - x is 0 only for finite x). */
+static int all_finite(const float *x, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (x[i] - x[i] != 0.0f)
+            return 0;
+    return 1;
+}
+
+/* A matvec whose input is checked first: weights from a file can overflow
+ * the activations to inf/NaN, and quantizing those to Q8 would convert NaN
+ * to an integer (undefined in C). The pass stops with -ERANGE instead of
+ * printing garbage; the check costs one compare per column. */
 static int mv(const struct llama_matrix *m, const float *x, float *out, void *scratch)
 {
+    if (!all_finite(x, m->cols))
+        return -ERANGE;
     return matvec(m->type, m->data, m->rows, m->cols, x, out, scratch);
 }
 

@@ -176,7 +176,8 @@ static int eval(struct run *r, int32_t id, uint32_t pos)
 {
     int rc = llama_forward(r->lm.weights, r->lm.state, id, pos);
     if (rc < 0) {
-        printk("\ngenerate: the forward pass failed at position %u (%s)\n", pos, error_name(rc));
+        printk("\ngenerate: the forward pass failed at position %u (%s)\n", pos,
+               rc == -ERANGE ? "the activations overflowed to inf/NaN: the weights are not usable" : error_name(rc));
         return rc;
     }
     if (r->o.logits_k)

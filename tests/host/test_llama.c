@@ -61,7 +61,7 @@ static float tolerance_for(const char *name)
     for (unsigned i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (strstr(name, table[i].type))
             return table[i].tol;
-    return 0.0f;              /* [0] f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k, qwen2 f32/q8_0 */
+    return 0.0f;              /* [0] tinystories-15m-q4_k (Q4_K + Q5_0), f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k, qwen2 f32/q8_0 */
 }
 
 static int parse_fixture(const char *path, struct fixture *fx)

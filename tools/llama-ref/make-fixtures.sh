@@ -8,7 +8,9 @@ cd "$(dirname "$0")/../.."
 REF=$(bash tools/llama-ref/build.sh)
 out=${1:-tests/fixtures/llama}
 mkdir -p "$out"
-for m in build/models/tiny-*.gguf; do
+# tiny-*: every type on a 2-layer shape; tinystories-15m-q4_k: the 15M shape with
+# llama.cpp's Q4_K fallback to Q5_0 for 288-column rows (a mixed-type model).
+for m in build/models/tiny-*.gguf build/models/tinystories-15m-q4_k.gguf; do
     name=$(basename "$m" .gguf)
     case $name in tiny-arch-*) continue ;; esac
     full=""

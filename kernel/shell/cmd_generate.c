@@ -160,11 +160,6 @@ static void print_profile(const struct llama_state *st)
     }
 }
 
-static int is_eog(const struct tokenizer *t, int32_t id)
-{
-    return id == t->eos;
-}
-
 struct run {
     struct loaded_model lm;
     struct gen_options o;
@@ -210,7 +205,7 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt,
     while (!why) {
         if (generated == r->o.n_predict) { why = NULL; break; }
         int32_t id = sampler_sample(&r->s, r->lm.state->logits);
-        if (is_eog(tok, id)) { why = "[end of text]"; break; }
+        if (tokenizer_is_eog(tok, id)) { why = "[end of text]"; break; }   /* EOS, <|eot_id|>, <|im_end|>, ... */
         sampler_accept(&r->s, id);
         if (generated++ == 0)
             t_first = time_us();

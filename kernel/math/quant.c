@@ -48,9 +48,17 @@ static const struct variant avx2_dots[] = {
 };
 
 
-int quant_dot_is_haswell_order(quant_dot_fn f)
+/* Fast mode only (see quant_set_fast_mode). */
+static const struct variant fast_dots[] = {
+    { QT_F32, dot_f32_sse2_fast }, { QT_F16, dot_f16_sse2_fast }, { 0, 0 },
+};
+static int fast_mode;
+
+int quant_dot_order(quant_dot_fn f)
 {
-    return find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2;
+    if (find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2)
+        return QUANT_ORDER_HASWELL;
+    return find_variant_fn(fast_dots, f) ? QUANT_ORDER_FLOAT_LANES : QUANT_ORDER_GENERIC;
 }
 
 static int find_variant_fn(const struct variant *v, quant_dot_fn f)
@@ -78,11 +86,19 @@ void quant_select_variants(void)
         quant_dot_fn f = 0;
         if (level >= SIMD_AVX2)
             f = find_variant(avx2_dots, types[i].type);
+        if (!f && level >= SIMD_SSE2 && fast_mode)
+            f = find_variant(fast_dots, types[i].type);
         if (!f && level >= SIMD_SSE2)
             f = find_variant(sse2_dots, types[i].type);
         types[i].vec_dot = f ? f : types[i].vec_dot_scalar;
     }
     selected_level = level;
+}
+
+void quant_set_fast_mode(int on)
+{
+    fast_mode = on != 0;
+    quant_select_variants();
 }
 
 const struct quant_type *quant_type_get(uint32_t type)

@@ -44,7 +44,7 @@ static const struct variant sse2_dots[] = {
  * mathbench numbers are in docs/MATH.md. */
 static const struct variant avx2_dots[] = {
     { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 },
-    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
+    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q5_K, dot_q5_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
 };
 
 

@@ -151,6 +151,7 @@ void dot_f16_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q8_0_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_0_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q4_K_avx2(size_t n, float *out, const void *w, const void *x);
+void dot_q5_K_avx2(size_t n, float *out, const void *w, const void *x);
 void dot_q6_K_avx2(size_t n, float *out, const void *w, const void *x);
 void quantize_q8_0_avx(const float *x, void *dst, size_t n);
 void quantize_q8_1_avx(const float *x, void *dst, size_t n);

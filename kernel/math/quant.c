@@ -37,21 +37,28 @@ static const struct variant sse2_dots[] = {
 /* dot_q8_0_avx2 and dot_q4_0_avx2 exist (and are tested against the haswell
  * build) but are not used: with one 8-lane FMA and one 8-lane int->float
  * conversion per 32-element block, they are ~3x slower under TCG than the
- * generic-order kernels (avx2g below), which differ from haswell's by
- * rounding only (< 1e-7 relative; the integer block sums are the same).
+ * SSE2 generic-order kernels, which differ from haswell's by rounding only
+ * (< 1e-7 relative; the integer block sums are the same). A generic-order
+ * kernel with AVX2 integer sums (vpsignb/vpmaddubsw) was also slower than
+ * SSE2's pmaddwd here (1.86 vs 0.68 ms, Q8_0 768x288) and was dropped.
  * mathbench numbers are in docs/MATH.md. */
 static const struct variant avx2_dots[] = {
     { QT_F32, dot_f32_avx2 }, { QT_F16, dot_f16_avx2 },
-    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
-};
-/* Generic order with AVX2 integer sums (not haswell order). */
-static const struct variant avx2g_dots[] = {
-    { QT_Q8_0, dot_q8_0_avx2g }, { QT_Q4_0, dot_q4_0_avx2g }, { 0, 0 },
+    { QT_Q4_K, dot_q4_K_avx2 }, { QT_Q5_K, dot_q5_K_avx2 }, { QT_Q6_K, dot_q6_K_avx2 }, { 0, 0 },
 };
 
-int quant_dot_is_haswell_order(quant_dot_fn f)
+
+/* Fast mode only (see quant_set_fast_mode). */
+static const struct variant fast_dots[] = {
+    { QT_F32, dot_f32_sse2_fast }, { QT_F16, dot_f16_sse2_fast }, { 0, 0 },
+};
+static int fast_mode;
+
+int quant_dot_order(quant_dot_fn f)
 {
-    return find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2;
+    if (find_variant_fn(avx2_dots, f) || f == dot_q8_0_avx2 || f == dot_q4_0_avx2)
+        return QUANT_ORDER_HASWELL;
+    return find_variant_fn(fast_dots, f) ? QUANT_ORDER_FLOAT_LANES : QUANT_ORDER_GENERIC;
 }
 
 static int find_variant_fn(const struct variant *v, quant_dot_fn f)
@@ -79,13 +86,19 @@ void quant_select_variants(void)
         quant_dot_fn f = 0;
         if (level >= SIMD_AVX2)
             f = find_variant(avx2_dots, types[i].type);
-        if (!f && level >= SIMD_AVX2)
-            f = find_variant(avx2g_dots, types[i].type);
+        if (!f && level >= SIMD_SSE2 && fast_mode)
+            f = find_variant(fast_dots, types[i].type);
         if (!f && level >= SIMD_SSE2)
             f = find_variant(sse2_dots, types[i].type);
         types[i].vec_dot = f ? f : types[i].vec_dot_scalar;
     }
     selected_level = level;
+}
+
+void quant_set_fast_mode(int on)
+{
+    fast_mode = on != 0;
+    quant_select_variants();
 }
 
 const struct quant_type *quant_type_get(uint32_t type)

@@ -222,41 +222,40 @@ AVX2 void dot_q6_K_avx2(size_t n, float *out, const void *w, const void *x)
     *out = hsum8(acc);
 }
 
-/* Q8_0 and Q4_0 in the GENERIC float order (one scalar multiply-add per
- * block, as the x64 build) with AVX2 integer block sums: what -cpu max uses,
- * because under TCG the haswell order's eight float lanes per block cost
- * more than the integer work they would save. */
-AVX2 static inline int hsum_i32x8(__m256i v)
-{
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
-}
 
-AVX2 void dot_q8_0_avx2g(size_t n, float *out, const void *w, const void *x)
+/* Q5_K: Q4_K's lanes with the fifth bit (bit 2j+k of qh[t] for element
+ * 64j + 32k + t); the mins are one integer per block, scaled into a scalar
+ * float sum (the haswell build fuses that multiply-add: one FMA). */
+AVX2 void dot_q5_K_avx2(size_t n, float *out, const void *w, const void *x)
 {
     const float *f16 = quant_f16_table();
-    const struct block_q8_0 *a = w, *b = x;
-    float sum = 0;
-    for (size_t i = 0; i < n / QK8_0; i++) {
-        int s = hsum_i32x8(dot_i8x32(_mm256_loadu_si256((const __m256i *)a[i].qs),
-                                     _mm256_loadu_si256((const __m256i *)b[i].qs)));
-        sum += (float)s * (f16[a[i].d] * f16[b[i].d]);
+    const struct block_q5_K *a = w;
+    const struct block_q8_K *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    for (size_t i = 0; i < n / QK_K; i++) {
+        int sc[8], mn[8];
+        k4_scales(a[i].scales, sc, mn);
+        int m = 0;
+        for (int j = 0; j < 16; j++)
+            m += mn[j / 2] * b[i].bsums[j];
+        __m256i hb = _mm256_loadu_si256((const __m256i *)a[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        const int8_t *q8 = b[i].qs;
+        for (int j = 0; j < 4; j++, q8 += 64) {
+            __m256i bits = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * j));
+            __m256i lo = _mm256_and_si256(bits, m4), hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+            lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * j), one), 4));
+            hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * j + 1), one), 4));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(
+                dot_u8_scaled(lo, q8, _mm256_set1_epi16((int16_t)sc[2 * j])),
+                dot_u8_scaled(hi, q8 + 32, _mm256_set1_epi16((int16_t)sc[2 * j + 1]))));
+        }
+        float d = b[i].d * f16[a[i].d];
+        float dmin = -b[i].d * f16[a[i].dmin];
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        summs = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)m), _mm_set_ss(summs)));
     }
-    *out = sum;
-}
-
-AVX2 void dot_q4_0_avx2g(size_t n, float *out, const void *w, const void *x)
-{
-    const float *f16 = quant_f16_table();
-    const struct block_q4_0 *a = w;
-    const struct block_q8_0 *b = x;
-    float sum = 0;
-    for (size_t i = 0; i < n / QK8_0; i++) {
-        __m256i q = _mm256_sub_epi8(nibbles32(a[i].qs), _mm256_set1_epi8(8));
-        int s = hsum_i32x8(dot_i8x32(q, _mm256_loadu_si256((const __m256i *)b[i].qs)));
-        sum += (float)s * f16[a[i].d] * f16[b[i].d];
-    }
-    *out = sum;
+    *out = hsum8(acc) + summs;
 }

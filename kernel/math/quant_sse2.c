@@ -197,3 +197,48 @@ void dot_f32_sse2(size_t n, float *out, const void *w, const void *x)
         s += (double)(a[i] * b[i]);
     *out = (float)s;
 }
+
+/* F32 in float lanes (NOT ggml's generic order): four partial float sums of
+ * mulps/addps, for when speed matters more than bit-equality with the x64
+ * build (differs by float rounding, ~1e-7 relative to sum|w x|). */
+void dot_f32_sse2_fast(size_t n, float *out, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    __m128 s0 = _mm_setzero_ps(), s1 = s0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+        s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
+    }
+    s0 = _mm_add_ps(s0, s1);
+    s0 = _mm_add_ps(s0, _mm_movehl_ps(s0, s0));
+    s0 = _mm_add_ss(s0, _mm_shuffle_ps(s0, s0, 1));
+    float sum = _mm_cvtss_f32(s0);
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    *out = sum;
+}
+
+/* F16 the same way (values from the exact fp16 table). */
+void dot_f16_sse2_fast(size_t n, float *out, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    const float *t = quant_f16_table();
+    __m128 s0 = _mm_setzero_ps(), s1 = s0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128 a0 = _mm_setr_ps(t[a[i]], t[a[i + 1]], t[a[i + 2]], t[a[i + 3]]);
+        __m128 b0 = _mm_setr_ps(t[b[i]], t[b[i + 1]], t[b[i + 2]], t[b[i + 3]]);
+        __m128 a1 = _mm_setr_ps(t[a[i + 4]], t[a[i + 5]], t[a[i + 6]], t[a[i + 7]]);
+        __m128 b1 = _mm_setr_ps(t[b[i + 4]], t[b[i + 5]], t[b[i + 6]], t[b[i + 7]]);
+        s0 = _mm_add_ps(s0, _mm_mul_ps(a0, b0));
+        s1 = _mm_add_ps(s1, _mm_mul_ps(a1, b1));
+    }
+    s0 = _mm_add_ps(s0, s1);
+    s0 = _mm_add_ps(s0, _mm_movehl_ps(s0, s0));
+    s0 = _mm_add_ss(s0, _mm_shuffle_ps(s0, s0, 1));
+    float sum = _mm_cvtss_f32(s0);
+    for (; i < n; i++)
+        sum += t[a[i]] * t[b[i]];
+    *out = sum;
+}

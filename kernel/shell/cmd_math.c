@@ -2,7 +2,8 @@
  * type at every SIMD level the CPU has (scalar, SSE2, AVX2), with the
  * calibrated TSC. Default: the hot types for the 15M model's shapes,
  * 768x288 (an FFN matrix) and 32000x288 (the output matrix); 256 columns
- * for the K-quants, whose rows are multiples of 256. The work that
+ * for the K-quants, whose rows are multiples of 256. --fast: F32/F16 in
+ * float lanes (quant_set_fast_mode) instead of ggml's order. The work that
  * touches floats is in kernel/math (this file is general-registers-only). */
 #include "core/heap.h"
 #include "core/printk.h"
@@ -81,7 +82,12 @@ static int cmd_mathbench(int argc, char **argv)
     size_t ntypes = 0, rows = 0, cols = 0;
     unsigned reps = 5;
     unsigned long long v;
+    int fast = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--fast")) {
+            fast = 1;
+            continue;
+        }
         int opt = i + 1 < argc && (!strcmp(argv[i], "--rows") || !strcmp(argv[i], "--cols") ||
                                    !strcmp(argv[i], "--reps"));
         if (opt) {
@@ -105,6 +111,7 @@ static int cmd_mathbench(int argc, char **argv)
     }
     if (reps == 0 || reps > 1000)
         return shell_usage("mathbench");
+    quant_set_fast_mode(fast);
     printk("matvec time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n", reps);
     for (size_t t = 0; t < ntypes; t++) {
         /* default width: 288 (the 15M model), 256 for the K-quants (their block) */
@@ -117,14 +124,15 @@ static int cmd_mathbench(int argc, char **argv)
         }
         if (shell_poll_interrupt()) {
             printk("mathbench: interrupted\n");
-            return 0;
+            break;
         }
     }
+    quant_set_fast_mode(0);
     return 0;
 }
 
 static const struct shell_command math_commands[] = {
-    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N]",
+    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast]",
       "time matvec per weight type at each SIMD level", cmd_mathbench, 0 },
 };
 

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-all_suites=(host boot shell faults memory block qcow2 reliability perf model fuzz)
+all_suites=(host boot shell faults memory block qcow2 reliability perf model fuzz train)
 declare -A suite_cmd=(
     [host]="make -s host-test"
     [boot]="python3 tests/qemu/test_boot.py"
@@ -18,6 +18,7 @@ declare -A suite_cmd=(
     [perf]="./test-virtio-perf.sh"
     [model]="./tests/model/run.sh"
     [fuzz]="./tests/fuzz/run.sh"
+    [train]="./tests/train/run.sh"
 )
 
 if ! make -s kernel; then

@@ -7,12 +7,18 @@
  *                                        written as little-endian uint16
  *   tok MODEL.gguf ids TEXT              prints the ids of TEXT (with BOS)
  *   tok MODEL.gguf vocab                 prints "id<TAB>type<TAB>piece"
+ *   tok MODEL.gguf load                  what `loadmodel` does: parse, build the
+ *                                        tokenizer, read the tensor data
+ *                                        (model_load_data); prints the tensors
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/gguf.h"
+#include "model/ggml_types.h"
+#include "model/model.h"
+#include "core/heap.h"
 #include "model/tokenizer.h"
 
 static int file_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -86,6 +92,37 @@ static int docs(const struct tokenizer *t, const char *in, const char *out)
     return 0;
 }
 
+/* The kernel's loadmodel path on the host: the tensor data read through
+ * model_load_data, every tensor inside it. */
+static int load(struct gguf_file *g, struct gguf_reader *r)
+{
+    struct model m = { 0 };
+    m.file = *g;
+    int rc = model_load_data(&m, r, NULL, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "tok: model_load_data: %d\n", rc);
+        return 1;
+    }
+    char params[16];
+    model_format_params(model_count_params(g), params, sizeof(params));
+    printf("loaded %lu tensors, %s parameters, %lu data bytes\n", (unsigned long)g->n_tensors, params,
+           (unsigned long)g->data_size);
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        const struct gguf_tensor *t = &g->tensors[i];
+        if (t->offset + t->size > g->data_size || !model_tensor_data(&m, t)) {
+            fprintf(stderr, "tok: %s outside the data\n", t->name);
+            return 1;
+        }
+        const struct ggml_type_info *ti = ggml_type_get(t->type);
+        printf("tensor %s type %s dims", t->name, ti && ti->name ? ti->name : "?");
+        for (uint32_t d = 0; d < t->n_dims; d++)
+            printf(" %lu", (unsigned long)t->dims[d]);
+        printf("\n");
+    }
+    kfree(m.data_alloc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -124,6 +161,8 @@ int main(int argc, char **argv)
             const char *s = tokenizer_text(&t, (int32_t)i, &n);
             printf("%u\t%u\t%.*s\n", i, t.type[i], (int)n, s);
         }
+    } else if (!strcmp(argv[2], "load")) {
+        rc = load(&g, &r);
     } else {
         fprintf(stderr, "tok: bad arguments\n");
         rc = 2;

@@ -4,16 +4,18 @@ settings proposed as `generate`'s defaults, so the documented samples are
 what those settings give.
 
   sample.py --ckpt austen.pt --vocab vocab.gguf --tok build/train/tok
-            [--temp 0.8] [--top-p 0.95] [--min-p 0.05] [--repeat-penalty 1.1]
+            [--temp 0.8] [--top-k 40] [--top-p 0.95] [--min-p 0.05] [--repeat-penalty 1.1]
             [--repeat-last 64] [--n 80] [--seed 1] PROMPT...
 
-Order of the sampler (as llama.cpp's common chain): repeat penalty on the
-logits of tokens among the last --repeat-last ids (positive logits divided,
-negative multiplied), temperature, then min-p (drop tokens below min_p
-times the best probability), then top-p (smallest set with that much
-probability), then a draw. --temp 0 is greedy. Stops at EOS.
+Order of the sampler (llama.cpp's common chain, as the kernel's sampler):
+repeat penalty on the logits of the distinct ids among the last
+--repeat-last (positive logits divided, negative multiplied), top-k, top-p
+(smallest set with that much probability), min-p (drop tokens below min_p
+times the best probability), then temperature and a draw. --temp 0 is
+greedy. Stops at EOS.
 """
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -38,7 +40,10 @@ def decode(pieces, ids):
     return out.decode("utf-8", "replace")
 
 
-def sample(model, ids, n, temp, top_p, min_p, rep, rep_last, gen, eos=2):
+def sample(model, ids, n, temp, top_k, top_p, min_p, rep, rep_last, gen, eos=2):
+    """llama.cpp's default chain order (and the kernel sampler's): repeat
+    penalty over the distinct ids among the last rep_last, top-k, top-p and
+    min-p on the untempered distribution, then temperature and a draw."""
     out = []
     ctx = model.hp["ctx"]
     for _ in range(n):
@@ -50,13 +55,18 @@ def sample(model, ids, n, temp, top_p, min_p, rep, rep_last, gen, eos=2):
         if temp <= 0:
             nxt = int(logits.argmax())
         else:
-            p = torch.softmax(logits / temp, -1)
-            p[p < min_p * p.max()] = 0
-            sp, si = p.sort(descending=True)
-            keep = (sp.cumsum(0) - sp) < top_p * sp.sum()
-            q = torch.zeros_like(p)
-            q[si[keep]] = sp[keep]
-            nxt = int(torch.multinomial(q / q.sum(), 1, generator=gen))
+            lv, li = logits.sort(descending=True)
+            k = top_k if top_k > 0 else len(lv)
+            lv, li = lv[:k], li[:k]
+            if top_p < 1.0:
+                p = torch.softmax(lv, -1)
+                cut = int(((p.cumsum(0) - p) < top_p).sum())
+                lv, li = lv[:cut], li[:cut]
+            if min_p > 0:
+                keep = max(1, int((lv >= lv[0] + math.log(min_p)).sum()))
+                lv, li = lv[:keep], li[:keep]
+            p = torch.softmax(lv / temp, -1)
+            nxt = int(li[int(torch.multinomial(p, 1, generator=gen))])
         if nxt == eos:
             break
         ids.append(nxt)
@@ -70,6 +80,7 @@ def main():
     ap.add_argument("--vocab", required=True)
     ap.add_argument("--tok", required=True)
     ap.add_argument("--temp", type=float, default=0.8)
+    ap.add_argument("--top-k", type=int, default=40)
     ap.add_argument("--top-p", type=float, default=0.95)
     ap.add_argument("--min-p", type=float, default=0.05)
     ap.add_argument("--repeat-penalty", type=float, default=1.1)
@@ -88,7 +99,7 @@ def main():
     for prompt in args.prompt:
         ids = [int(x) for x in subprocess.run([args.tok, args.vocab, "ids", prompt], check=True,
                                               capture_output=True, text=True).stdout.split()]
-        out = sample(model, ids, args.n, args.temp, args.top_p, args.min_p, args.repeat_penalty,
+        out = sample(model, ids, args.n, args.temp, args.top_k, args.top_p, args.min_p, args.repeat_penalty,
                      args.repeat_last, gen)
         print(f"{prompt}|{decode(pieces, out)}\n")
 

@@ -9,7 +9,9 @@
  *                                                      mean negative log-likelihood
  *                                                      of non-BOS targets over
  *                                                      consecutive CTX windows
- *   llama_check LIBDIR quantize IN.gguf OUT.gguf FTYPE llama_model_quantize
+ *   llama_check LIBDIR quantize IN.gguf OUT.gguf FTYPE [REGEX=GGMLTYPE]
+ *                                                      llama_model_quantize, optionally
+ *                                                      with one tensor-type override
  *   llama_check LIBDIR generate MODEL.gguf N TEXT      greedy ids after TEXT
  */
 #include <math.h>
@@ -170,10 +172,21 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "nll") && argc >= 6)
         return cmd_nll(argv[3], argv[4], atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 0);
-    if (!strcmp(cmd, "quantize") && argc == 6) {
+    if (!strcmp(cmd, "quantize") && (argc == 6 || argc == 7)) {
         llama_model_quantize_params qp = llama_model_quantize_default_params();
         qp.nthread = 1;
         qp.ftype = (enum llama_ftype)atoi(argv[5]);
+        static char pattern[256];
+        static struct llama_model_tensor_override tt[2];
+        if (argc == 7) {
+            char *eq = strchr(argv[6], '=');
+            if (!eq || eq - argv[6] >= (long)sizeof(pattern))
+                return 2;
+            memcpy(pattern, argv[6], (size_t)(eq - argv[6]));
+            tt[0].pattern = pattern;
+            tt[0].type = (enum ggml_type)atoi(eq + 1);
+            qp.tt_overrides = tt;
+        }
         uint32_t rc = llama_model_quantize(argv[3], argv[4], &qp);
         printf("quantize %s -> %s ftype %d: %s\n", argv[3], argv[4], qp.ftype, rc ? "failed" : "ok");
         return rc != 0;

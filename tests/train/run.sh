@@ -85,7 +85,7 @@ for sum in models/austen-*.sha256; do
     [ -e "$sum" ] || { bad "no committed model (models/austen-*.sha256)"; break; }
     model=models/$(awk '{print $2}' "$sum")
     check "$model matches $sum" bash -c "cd models && sha256sum -c --quiet $(basename "$sum")"
-    check "kernel loader accepts $model" kernel_loads "$model" 56 "$(sed -n 's/.*-\([a-z0-9_]*\)\.gguf$/\1/p' <<<"$model" | tr a-z A-Z)" "256 4096"
+    check "kernel loader accepts $model" kernel_loads "$model" 56 "[A-Z0-9_]*" "256 4096"
     committed_ids() {
         local t
         for t in "Once upon a time" "It is a truth universally acknowledged" "Mr. Darcy's £10,000 a year!"; do

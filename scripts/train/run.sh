@@ -23,9 +23,7 @@ TRAIN_ARGS=(--batch 16 --steps "${STEPS:-1000}" --warmup 60 --lr 1.5e-3 --lr-min
 data() {
     bash scripts/deps.sh train
     [ -s build/models/tokenizer.model ] || bash scripts/make-models.sh
-    if ! ls $B/deb/r-cran-janeaustenr_*.deb >/dev/null 2>&1 || ! ls $B/deb/libopenblas0-serial_*.deb >/dev/null 2>&1; then
-        (cd $B/deb && apt-get download r-cran-janeaustenr libopenblas0-serial)
-    fi
+    bash scripts/train/fetch-debs.sh $B/deb r-cran-janeaustenr libopenblas0-serial
     for d in $B/deb/*.deb; do dpkg -x "$d" $B/root; done
     $PY scripts/train/corpus.py --pkg-root $B/root --out-dir $B/data
     (cd $B/data && sha256sum train.txt val.txt) > $B/data/corpus.sha256

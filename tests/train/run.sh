@@ -18,7 +18,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 bash scripts/make-models.sh >/dev/null
 bash scripts/train/build-tok.sh || bad "build the host tokenizer tool"
 lib=$(bash scripts/train/build-llama-check.sh) || bad "build the llama.cpp checker"
-ls $B/deb/r-cran-janeaustenr_*.deb >/dev/null 2>&1 || (cd $B/deb && apt-get download -q r-cran-janeaustenr >/dev/null)
+bash scripts/train/fetch-debs.sh $B/deb r-cran-janeaustenr || bad "apt-get download r-cran-janeaustenr"
 for d in $B/deb/r-cran-janeaustenr_*.deb; do dpkg -x "$d" $S/root; done
 
 # 1. The R data reader and the cleaning give exactly the shipped model's corpus.

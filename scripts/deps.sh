@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever EMBODIOS needs that this machine lacks, with apt-get
-# (through sudo when not root). Usage: scripts/deps.sh build|run|test|bench
+# (through sudo when not root). Usage: scripts/deps.sh build|run|test|train|bench
 # A fresh Debian 12 machine with only git and make is the starting point.
 set -euo pipefail
 mode=${1:-build}
@@ -16,8 +16,9 @@ case $mode in
     build) need=(gcc ld readelf make od) ;;
     run)   need=(gcc ld readelf make od qemu-system-x86_64 qemu-img) ;;
     test)  need=(gcc ld readelf make od qemu-system-x86_64 qemu-img python3 node npm clang timeout) ;;
+    train) need=(gcc make python3 node npm dpkg-deb apt-get) ;;
     bench) need=(gcc ld readelf make od qemu-system-x86_64 qemu-img python3 gnuplot xz timeout dpkg-deb apt-get) ;;
-    *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 build|run|test|train|bench" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -28,6 +29,11 @@ done
 if [ "$mode" = test ] && ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1 && \
    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
     missing+=(libclang-rt-14-dev)
+fi
+# The training scripts (scripts/train/, and its smoke test in `make test`) need
+# Debian's PyTorch for Debian's python3 (~190 MB download, ~820 MB installed).
+if { [ "$mode" = test ] || [ "$mode" = train ]; } && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+    missing+=(python3-torch)
 fi
 # The benchmark's guest tools are linked with gcc -static: the static C library.
 if [ "$mode" = bench ] && [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ]; then

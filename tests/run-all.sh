@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Python's bytecode caches go under build/ with every other output.
 export PYTHONPYCACHEPREFIX="$PWD/build/pycache"
 
-all_suites=(host boot shell faults memory block qcow2 reliability perf model bpe generate fuzz math)
+all_suites=(host boot shell faults memory block qcow2 reliability perf model bpe generate fuzz math train)
 declare -A suite_cmd=(
     [host]="make -s host-test"
     [boot]="python3 tests/qemu/test_boot.py"
@@ -23,6 +23,7 @@ declare -A suite_cmd=(
     [generate]="python3 tests/qemu/test_generate.py"
     [fuzz]="./tests/fuzz/run.sh"
     [math]="python3 tests/qemu/test_math.py"
+    [train]="./tests/train/run.sh"
 )
 # make clean, make run DISK=, tools/install.sh (kept apart to merge easily).
 all_suites+=(make); suite_cmd[make]="./tests/make/run.sh"

@@ -15,6 +15,8 @@ mkdir -p "$out"
 # The npm tools pinned by tools/package-lock.json (npm ci refuses that lock
 # file: see tools/install.sh).
 bash tools/install.sh
+# The weight quantizer mkmodel.py calls for the quantized types.
+make -s --no-print-directory build/quantize
 [ -s "$out/tokenizer.model" ] || node tools/fetch-vocab.mjs "$out/tokenizer.model"
 mk() { local file=$1; shift; [ -s "$out/$file" ] || python3 scripts/mkmodel.py --vocab "$out/tokenizer.model" --out "$out/$file" "$@"; }
 mk tinystories-15m-f32.gguf --version 3 --type f32

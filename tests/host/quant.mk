@@ -20,3 +20,6 @@ test_quant_SRCS := tests/host/test_quant.c kernel/math/quant.c kernel/math/quant
 test_quant_CFLAGS := -Itools/quantize -I$(GGML_INC)/ggml/include -DGGML_BIN_DIR='"$(GGML_BIN_DIR)"' -Wno-error=deprecated-declarations
 test_quant_LIBS := -L$(GGML_BIN_DIR) -l:libggml-base.so -Wl,-rpath,$(GGML_BIN_DIR) -ldl -lm
 build/host/test_quant: $(GGML_INC)/ggml/include/ggml.h
+# A fresh clone has no node_modules yet: the npm install brings the bundle.
+$(GGML_BUNDLE):
+	@bash tools/install.sh

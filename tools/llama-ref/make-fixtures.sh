@@ -18,3 +18,10 @@ for m in build/models/tiny-*.gguf build/models/tinystories-15m-q4_k.gguf; do
     LLAMA_REF_CPU=x64 "$REF" "$m" -k 8 -n 32 $full "Once upon a time" > "$out/$name.txt"
     echo "llama-ref: $out/$name.txt ($(grep -c '^pos' "$out/$name.txt") positions, $(sed -n 2p "$out/$name.txt"))"
 done
+# Byte-level BPE vocabularies on random-weight models (scripts/make-bpe-models.sh): a prompt
+# whose pre-tokenization differs between the regexes (contraction, "!", digit run, spaces).
+for m in build/models/bpe-tiny/qwen3-vocab-qwen2.gguf build/models/bpe-tiny/llama3-vocab-llama.gguf; do
+    name=$(basename "$m" .gguf)
+    LLAMA_REF_CPU=x64 "$REF" "$m" -k 8 -n 32 "Hello, y'all! 123 test" > "$out/$name.txt"
+    echo "llama-ref: $out/$name.txt ($(grep -c '^pos' "$out/$name.txt") positions, $(sed -n 2p "$out/$name.txt"))"
+done

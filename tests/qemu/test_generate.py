@@ -31,9 +31,9 @@ EOG_MODELS = (("eog-eot_id", "<|eot_id|>", 128009), ("eog-im_end", "<|im_end|>",
 PRINT = 5.01e-7
 
 
-def fixture(name):
+def fixture(name, sub=""):
     fx = {"ids": [], "pos": {}}
-    path = os.path.join(FIXTURES, f"{name}.txt" if name in BPE_MODELS else f"tiny-{name}.txt")
+    path = os.path.join(FIXTURES, sub, f"{name}.txt" if name in BPE_MODELS else f"tiny-{name}.txt")
     for line in open(path, encoding="utf-8", errors="replace"):   # "# text:" may end mid-character
         w = line.split()
         if not w or w[0].startswith("#"):
@@ -48,10 +48,10 @@ def fixture(name):
     return fx
 
 
-def compare_logits(suite, name, out):
+def compare_logits(suite, name, out, sub=""):
     """Positions the kernel evaluated on llama.cpp's own sequence: every
     value within tolerance, the top ids equal where the gap allows."""
-    fx = fixture(name)
+    fx = fixture(name, sub)
     tol = TOL[name] + PRINT
     got = {}
     for m in re.finditer(r"^logits (\d+): (.*)$", out, re.M):
@@ -72,8 +72,9 @@ def compare_logits(suite, name, out):
         nxt = pos + 1
         if nxt >= fx["n_prompt"] and nxt < len(fx["ids"]) and got[pos][0][0] != fx["ids"][nxt]:
             break
-    suite.check(f"{name}: logits at {compared} positions within {TOL[name]:g} of llama.cpp (max {worst:.2g})",
-                compared >= fx["n_prompt"] + 4 and worst <= tol, out[-800:])
+    name = f"{name} ({sub})" if sub else name
+    suite.check(f"{name}: logits at {compared} positions within {TOL[name.split()[0]]:g} of llama.cpp "
+                f"(max {worst:.2g})", compared >= fx["n_prompt"] + 4 and worst <= tol, out[-800:])
     suite.check(f"{name}: top-1 ids equal wherever the top-two gap > 2*tol", not bad_ids, f"positions {bad_ids}")
     return fx, got
 
@@ -178,6 +179,15 @@ def bpe_session(suite):
         out = q.cmd(f"generate --temp 0 -n 1 {chat}", timeout=60)
         suite.check(f"generate parses special tokens in the prompt ({counts[0]} tokens, not {counts[1]})",
                     counts[0] < counts[1] and f"prompt eval: {counts[0]} tokens" in out, out + str(counts))
+        # A chat template, against llama.cpp (tests/fixtures/llama/chat: llama_tokenize with
+        # parse_special, as llama-completion): the logits match only if the prompt ids do.
+        fx = fixture(BPE_MODELS[0], "chat")
+        out = q.cmd("generate --temp 0 -n 8 --logits 8 <|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n",
+                    timeout=120)
+        fx, got = compare_logits(suite, BPE_MODELS[0], out, "chat")
+        mine, ref = greedy_ids(fx, got)
+        suite.check(f"chat template: prompt eval {fx['n_prompt']} tokens and {len(ref)} greedy ids as llama.cpp",
+                    f"prompt eval: {fx['n_prompt']} tokens" in out and mine == ref, f"{mine}\n{ref}")
         for i, (name, text, tid) in enumerate(EOG_MODELS):
             out = q.cmd(f"loadmodel vd{chr(ord('a') + len(BPE_MODELS) + i)}", timeout=180)
             if not suite.check(f"{name}: loads", "Model loaded successfully!" in out, out):

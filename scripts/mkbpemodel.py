@@ -15,16 +15,45 @@ token up to --pad-to are "[PAD<id>]", UNUSED.
   mkbpemodel.py --encoder encoder.json --merges vocab.bpe --pre gpt-2 --out gpt2.gguf
   options: [--pad-to N] [--bos TEXT] [--eos TEXT] [--eot TEXT] [--pad TEXT]
            [--arch llama|qwen2 --dim 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128] [--type f32|f16]
+           [--eog-bias TEXT]   (that token is the greedy argmax everywhere)
 """
 import argparse
+import array
 import json
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mkmodel import ALIGNMENT, ARRAY, BOOL, F32, GGML_F16, GGML_F32, I32, STRING, U32, GGUFWriter, weights  # noqa: E402
 
 NORMAL, CONTROL, USER_DEFINED, UNUSED = 1, 3, 4, 5
+# mkmodel's weights() repeat a 65521-value block: with more than 65521 rows,
+# row i + 65521 of the embedding equals row i, and tied output logits tie (a
+# greedy argmax between equal values is no test). This block is a prime
+# longer than any vocabulary here, so no two embedding rows are equal.
+EMBD_PERIOD = 262139
+
+
+def embd_weights(n_vocab, dim, ggml_type, eog_row=None):
+    """The token embedding (also the output matrix: no output.weight).
+    eog_row: make that token the greedy argmax everywhere (--eog-bias). Column
+    0 is a constant 1.0 in every row, so after the final RMS norm h[0] is
+    large and positive at every position (the layers' residual updates, from
+    weights below 0.1, stay far smaller); the chosen row is 20 in column 0
+    and 0 elsewhere, so its logit 20*h[0] is above every other row's
+    1*h[0] + (63 terms of 0.1*|h|)."""
+    x, block = 0x9E3779B9, []
+    for _ in range(EMBD_PERIOD):
+        x = (x * 1664525 + 1013904223) & 0xFFFFFFFF
+        block.append(((x >> 8) % 20000 - 10000) / 100000.0)
+    vals = (block * -(-n_vocab * dim // EMBD_PERIOD))[:n_vocab * dim]
+    if eog_row is not None:
+        vals[0::dim] = [1.0] * n_vocab
+        vals[eog_row * dim:(eog_row + 1) * dim] = [20.0] + [0.0] * (dim - 1)
+    if ggml_type == GGML_F32:
+        return array.array("f", vals).tobytes()
+    return struct.pack("<%de" % len(vals), *vals)
 
 
 def looks_special(text):
@@ -79,11 +108,12 @@ def tok_name(cfg, key):
     return v.get("content") if isinstance(v, dict) else v
 
 
-def model_tensors(w, args, n_vocab):
+def model_tensors(w, args, n_vocab, eog_row):
     t = GGML_F32 if args.type == "f32" else GGML_F16
     dim, ffn, kv = args.dim, args.ffn, args.dim // args.heads * args.kv_heads
     seed = iter(range(1, 10000))
-    w.add_tensor("token_embd.weight", [dim, n_vocab], t, weights(dim * n_vocab, next(seed), t))
+    next(seed)
+    w.add_tensor("token_embd.weight", [dim, n_vocab], t, embd_weights(n_vocab, dim, t, eog_row))
     for layer in range(args.layers):
         p = f"blk.{layer}."
         w.add_tensor(p + "attn_norm.weight", [dim], GGML_F32, weights(dim, 0, GGML_F32, 1.0))
@@ -122,6 +152,7 @@ def main():
     ap.add_argument("--ffn", type=int, default=128)
     ap.add_argument("--context", type=int, default=256)
     ap.add_argument("--type", choices=("f32", "f16"), default="f32")
+    ap.add_argument("--eog-bias", help="token text that becomes the greedy argmax at every position (EOG tests)")
     args = ap.parse_args()
     if args.tokenizer_json:
         vocab, added, merges, cfg = load_hf(args.tokenizer_json)
@@ -162,8 +193,10 @@ def main():
     for key in ("add_bos_token", "add_eos_token"):
         if isinstance(cfg.get(key), bool):
             w.add(f"tokenizer.ggml.{key}", BOOL, cfg[key])
+    if args.eog_bias is not None and args.eog_bias not in ids:
+        sys.exit(f"mkbpemodel: --eog-bias token {args.eog_bias!r} is not in the vocabulary")
     if args.arch:
-        model_tensors(w, args, len(tokens))
+        model_tensors(w, args, len(tokens), ids.get(args.eog_bias) if args.eog_bias is not None else None)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     w.write(args.out)
     counts = {k: types.count(v) for k, v in (("control", CONTROL), ("user-defined", USER_DEFINED), ("unused", UNUSED))}

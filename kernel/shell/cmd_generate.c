@@ -291,7 +291,10 @@ static int cmd_generate(int argc, char **argv)
     }
     const struct tokenizer *tok = &r.lm.model->tok;
     static int32_t ids[MAX_PROMPT_IDS];
-    int n = tokenizer_encode(tok, text, (size_t)len, 1, ids, MAX_PROMPT_IDS);   /* add_special, as llama-cli */
+    /* As llama.cpp's llama-completion and llama-simple: add_special (BOS as
+     * the model says) and parse_special, so a prompt can hold a chat
+     * template's <|im_start|> / <|start_header_id|> as the tokens themselves. */
+    int n = tokenizer_encode_special(tok, text, (size_t)len, 1, 1, ids, MAX_PROMPT_IDS);
     if (n < 0) {
         printk("generate: cannot tokenize the prompt (%s)\n", error_text(n));
         return n;

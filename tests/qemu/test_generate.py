@@ -4,7 +4,10 @@ QEMU's default qemu64 CPU computes) for F32, a legacy quant (Q4_0), qwen2 (Q8_0)
 K-quant (Q4_K); Ctrl-C mid-generation; the context limit; a model too large
 for -m; no model, empty prompt, too-long prompt, vocabulary-only and
 unsupported-architecture files. Tiny models (dim 256, 2 layers), so the
-whole suite takes about a minute under TCG."""
+whole suite takes about a minute under TCG. Issue 10: the byte-level BPE
+models (Qwen3 vocabulary on qwen2, Llama 3 vocabulary on llama, dim 64 F16):
+prompt ids, logits and 32 greedy ids as llama.cpp's; special text parsed in
+the prompt; generate stops at <|eot_id|>, <|im_end|> and <|endoftext|>."""
 import os
 import re
 import sys
@@ -17,13 +20,21 @@ MODELS = os.path.join(ROOT, "build", "models")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "llama")
 PROMPT_TEXT = "Once upon a time"
 # Tolerances as tests/host/test_llama.c (there: why), plus the 6 printed decimals.
-TOL = {"f32": 0.0, "q4_0": 0.0, "q4_k": 0.0, "qwen2-q8_0": 0.0}
+TOL = {"f32": 0.0, "q4_0": 0.0, "q4_k": 0.0, "qwen2-q8_0": 0.0, "qwen3-vocab-qwen2": 0.0, "llama3-vocab-llama": 0.0}
+# Byte-level BPE vocabularies on random-weight F16 models (scripts/make-bpe-models.sh), with
+# llama.cpp's fixtures for a prompt the Qwen2 and Llama 3 pre-tokenizers split differently.
+BPE_MODELS = ("qwen3-vocab-qwen2", "llama3-vocab-llama")
+BPE_PROMPT = "Hello, y'all! 123 test"
+# Models whose greedy argmax is one end-of-generation token at every position (--eog-bias).
+EOG_MODELS = (("eog-eot_id", "<|eot_id|>", 128009), ("eog-im_end", "<|im_end|>", 151645),
+              ("eog-endoftext", "<|endoftext|>", 151643))
 PRINT = 5.01e-7
 
 
-def fixture(name):
+def fixture(name, sub=""):
     fx = {"ids": [], "pos": {}}
-    for line in open(os.path.join(FIXTURES, f"tiny-{name}.txt")):
+    path = os.path.join(FIXTURES, sub, f"{name}.txt" if name in BPE_MODELS else f"tiny-{name}.txt")
+    for line in open(path, encoding="utf-8", errors="replace"):   # "# text:" may end mid-character
         w = line.split()
         if not w or w[0].startswith("#"):
             continue
@@ -37,10 +48,10 @@ def fixture(name):
     return fx
 
 
-def compare_logits(suite, name, out):
+def compare_logits(suite, name, out, sub=""):
     """Positions the kernel evaluated on llama.cpp's own sequence: every
     value within tolerance, the top ids equal where the gap allows."""
-    fx = fixture(name)
+    fx = fixture(name, sub)
     tol = TOL[name] + PRINT
     got = {}
     for m in re.finditer(r"^logits (\d+): (.*)$", out, re.M):
@@ -61,9 +72,20 @@ def compare_logits(suite, name, out):
         nxt = pos + 1
         if nxt >= fx["n_prompt"] and nxt < len(fx["ids"]) and got[pos][0][0] != fx["ids"][nxt]:
             break
-    suite.check(f"{name}: logits at {compared} positions within {TOL[name]:g} of llama.cpp (max {worst:.2g})",
-                compared >= fx["n_prompt"] + 4 and worst <= tol, out[-800:])
+    name = f"{name} ({sub})" if sub else name
+    suite.check(f"{name}: logits at {compared} positions within {TOL[name.split()[0]]:g} of llama.cpp "
+                f"(max {worst:.2g})", compared >= fx["n_prompt"] + 4 and worst <= tol, out[-800:])
     suite.check(f"{name}: top-1 ids equal wherever the top-two gap > 2*tol", not bad_ids, f"positions {bad_ids}")
+    return fx, got
+
+
+def greedy_ids(fx, got):
+    """The kernel's greedy ids (--temp 0: the top logit after the prompt's
+    last position) and llama.cpp's, from the fixture."""
+    n = fx["n_prompt"]
+    ref = fx["ids"][n:]
+    mine = [got[p][0][0] for p in range(n - 1, n - 1 + len(ref)) if p in got]
+    return mine, ref
 
 
 def main_session(suite):
@@ -119,6 +141,69 @@ def main_session(suite):
     session(suite, Qemu("generate", drives=drives, timeout=400), body)
 
 
+def bpe_session(suite):
+    """Issue 10: generate on the BPE-vocabulary models matches llama.cpp's
+    prompt ids, logits and greedy ids; generate stops at <|eot_id|>,
+    <|im_end|> and <|endoftext|>; special text in the prompt is parsed."""
+    names = list(BPE_MODELS) + [m[0] for m in EOG_MODELS]
+    drives = [f"file={os.path.join(MODELS, 'bpe-tiny', n + '.gguf')},format=raw,if=virtio,readonly=on" for n in names]
+
+    def body(q):
+        for i, name in enumerate(BPE_MODELS):
+            out = q.cmd(f"loadmodel vd{chr(ord('a') + i)}", timeout=180)
+            if not suite.check(f"{name}: loads", "Model loaded successfully!" in out and "Tokenizer ready." in out,
+                               out):
+                continue
+            fx = fixture(name)
+            out = q.cmd(f"tokenize --special {BPE_PROMPT}")
+            m = re.search(r"ids:([^\n]*)", out)
+            ids = [int(x) for x in m.group(1).split()] if m else None
+            suite.check(f"{name}: prompt ids equal llama.cpp's {fx['ids'][:fx['n_prompt']]}",
+                        ids == fx["ids"][:fx["n_prompt"]], out)
+            n_gen = len(fx["ids"]) - fx["n_prompt"]
+            out = q.cmd(f"generate --temp 0 -n {n_gen} --logits 8 {BPE_PROMPT}", timeout=300)
+            fx, got = compare_logits(suite, name, out)
+            mine, ref = greedy_ids(fx, got)
+            same = sum(a == b for a, b in zip(mine, ref))
+            print(f"  {name}: greedy ids equal to llama.cpp's at {same}/{len(ref)} positions")
+            suite.check(f"{name}: {len(ref)} greedy ids equal llama.cpp's", mine == ref, f"{mine}\n{ref}")
+            suite.check(f"{name}: no early stop", f"generation:  {n_gen} tokens" in out, out[-300:])
+        # Special text in generate's prompt is parsed (as llama.cpp's llama-completion / llama-simple):
+        # the prompt eval count is tokenize --special's count, not the plain-text one.
+        q.cmd("loadmodel vda", timeout=180)
+        chat = "<|im_start|>user\\nHi<|im_end|>"
+        counts = []
+        for flag in ("--special", "--no-bos"):
+            m = re.search(r"ids:([^\n]*)", q.cmd(f"tokenize {flag} {chat}"))
+            counts.append(len(m.group(1).split()) if m else -1)
+        out = q.cmd(f"generate --temp 0 -n 1 {chat}", timeout=60)
+        suite.check(f"generate parses special tokens in the prompt ({counts[0]} tokens, not {counts[1]})",
+                    counts[0] < counts[1] and f"prompt eval: {counts[0]} tokens" in out, out + str(counts))
+        # A chat template, against llama.cpp (tests/fixtures/llama/chat: llama_tokenize with
+        # parse_special, as llama-completion): the logits match only if the prompt ids do.
+        fx = fixture(BPE_MODELS[0], "chat")
+        out = q.cmd("generate --temp 0 -n 8 --logits 8 <|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n",
+                    timeout=120)
+        fx, got = compare_logits(suite, BPE_MODELS[0], out, "chat")
+        mine, ref = greedy_ids(fx, got)
+        suite.check(f"chat template: prompt eval {fx['n_prompt']} tokens and {len(ref)} greedy ids as llama.cpp",
+                    f"prompt eval: {fx['n_prompt']} tokens" in out and mine == ref, f"{mine}\n{ref}")
+        for i, (name, text, tid) in enumerate(EOG_MODELS):
+            out = q.cmd(f"loadmodel vd{chr(ord('a') + len(BPE_MODELS) + i)}", timeout=180)
+            if not suite.check(f"{name}: loads", "Model loaded successfully!" in out, out):
+                continue
+            out = q.cmd(f"generate --temp 0 -n 16 --logits 2 {BPE_PROMPT}", timeout=120)
+            top = re.findall(r"^logits \d+: (\d+):", out, re.M)
+            suite.check(f"{name}: greedy stops at {text} ({tid}) before printing a token",
+                        top and int(top[-1]) == tid and "[end of text]" in out and "generation:  0 tokens" in out,
+                        out[-400:])
+            out = q.cmd(f"generate --seed 3 -n 16 {BPE_PROMPT}", timeout=120)
+            suite.check(f"{name}: sampling stops at {text} too", "[end of text]" in out
+                        and "generation:  0 tokens" in out and text not in out, out[-400:])
+
+    session(suite, Qemu("generate-bpe", drives=drives, timeout=600), body)
+
+
 def too_large(suite):
     drive = f"file={os.path.join(MODELS, 'tinystories-15m-f32.gguf')},format=raw,if=virtio,readonly=on"
 
@@ -135,6 +220,7 @@ def main():
     build_kernel()
     suite = Suite("generate")
     main_session(suite)
+    bpe_session(suite)
     too_large(suite)
     sys.exit(suite.finish())
 

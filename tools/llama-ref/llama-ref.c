@@ -2,7 +2,8 @@
  *
  *   llama-ref MODEL.gguf [-k K] [-n N] [--full] [--ctx C] PROMPT
  *
- * Tokenizes PROMPT (BOS as the model says), then evaluates one token per
+ * Tokenizes PROMPT (BOS as the model says, special-token text parsed, as
+ * llama-completion and EMBODIOS's generate do), then evaluates one token per
  * llama_decode call (as the kernel does: one position at a time, so every
  * matmul is a matrix-vector product and attention sees one query), with one
  * thread and llama.cpp's default context parameters otherwise (F16 KV cache,
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
     }
     int cap = (int)strlen(prompt) + 16;
     llama_token *ids = malloc(sizeof(llama_token) * (size_t)(cap + n_gen));
-    int n_prompt = llama_tokenize(vocab, prompt, (int32_t)strlen(prompt), ids, cap, 1, 0);
+    int n_prompt = llama_tokenize(vocab, prompt, (int32_t)strlen(prompt), ids, cap, 1, 1);
     if (n_prompt <= 0) {
         fprintf(stderr, "llama-ref: tokenize failed (%d)\n", n_prompt);
         return 1;

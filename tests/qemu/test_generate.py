@@ -86,7 +86,7 @@ def main_session(suite):
             out = q.cmd(f"loadmodel {dev}", timeout=60)
             suite.check(f"{name}: loads with its KV cache", "Context: 128 tokens" in out
                         and "Model loaded successfully!" in out, out)
-            out = q.cmd(f"generate --temp 0 -n 12 --logits 8 {PROMPT_TEXT}", timeout=120)
+            out = q.cmd(f"generate --temp 0 --repeat-penalty 1 -n 12 --logits 8 {PROMPT_TEXT}", timeout=120)
             compare_logits(suite, name, out)
             suite.check(f"{name}: timings printed", re.search(r"prompt eval: 5 tokens, [\d.]+ ms, [\d.]+ tok/s", out)
                         and re.search(r"generation:  12 tokens, [\d.]+ ms, [\d.]+ tok/s", out), out[-300:])

@@ -168,13 +168,21 @@ def hint_sessions(suite):
     session(suite, Qemu("austen-hint-plain", drives=[f"file={plain},format=raw,if=virtio,readonly=on"]), plain_body)
 
 
-def main():
-    build_kernel()
+def run(suite):
+    """Every check of this file into suite (the generate suite runs them
+    after its own: tests/qemu/test_generate.py)."""
     r = subprocess.run(["make", "-s", "-C", ROOT, "build/disk.img"], capture_output=True, text=True)
-    suite = Suite("austen")
     suite.check("make build/disk.img (the default disk with the Austen model)", r.returncode == 0, r.stdout + r.stderr)
+    if r.returncode != 0:
+        return
     hint_sessions(suite)
     main_session(suite)
+
+
+def main():
+    build_kernel()
+    suite = Suite("austen")
+    run(suite)
     sys.exit(suite.finish())
 
 

@@ -4,7 +4,8 @@ QEMU's default qemu64 CPU computes) for F32, a legacy quant (Q4_0), qwen2 (Q8_0)
 K-quant (Q4_K); Ctrl-C mid-generation; the context limit; a model too large
 for -m; no model, empty prompt, too-long prompt, vocabulary-only and
 unsupported-architecture files. Tiny models (dim 256, 2 layers), so the
-whole suite takes about a minute under TCG."""
+whole suite takes about a minute under TCG. Then tests/qemu/test_austen.py:
+the shipped Austen model on make run's default disk."""
 import os
 import re
 import sys
@@ -12,6 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "model"))
 from harness import ROOT, Qemu, Suite, build_kernel, session  # noqa: E402
+import test_austen  # noqa: E402
 
 MODELS = os.path.join(ROOT, "build", "models")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "llama")
@@ -136,6 +138,7 @@ def main():
     suite = Suite("generate")
     main_session(suite)
     too_large(suite)
+    test_austen.run(suite)     # the shipped Austen model (issue 11)
     sys.exit(suite.finish())
 
 

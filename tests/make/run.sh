@@ -65,6 +65,14 @@ check "make \$(BUILD)/disk.img: a changed model file remakes the disk" \
     "$([ $rc -eq 0 ] && grep -q "austen-disk.sh $tmp/b/disk.img 64" <<<"$out"; echo $?)" "$out"
 check "the Austen model is committed (a fresh clone's make run has it)" \
     "$(git ls-files --error-unmatch "$model" "${model%.gguf}.sha256" >/dev/null 2>&1; echo $?)"
+# A fresh clone of the committed tree (what a new user has) makes the same disk.
+if git clone -q --no-hardlinks "$repo" "$tmp/clone" 2>"$tmp/clone.err"; then
+    out=$(make -s -C "$tmp/clone" build/disk.img 2>&1); rc=$?
+    check "a fresh clone: make build/disk.img puts the committed model on the default disk" \
+        "$([ $rc -eq 0 ] && cmp -s -n "$(stat -c %s "$model")" "$model" "$tmp/clone/build/disk.img"; echo $?)" "$out"
+else
+    bad "a fresh clone of the repository" "$(cat "$tmp/clone.err")"
+fi
 # A model that does not match its sha256 makes no disk (a scratch copy of the scripts).
 c=$tmp/sum
 mkdir -p "$c/scripts/train" "$c/models"

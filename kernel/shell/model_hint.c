@@ -1,8 +1,9 @@
-/* At boot: if the first disk starts with a GGUF file (make run's default
- * disk holds the Austen model), say so and how to use it. Reads only the
- * first 4 KiB through the block layer, so a boot without a model costs one
- * small read; everything in it is untrusted and bounds-checked, and the
- * name is printed escaped. */
+/* After help's command list: if the first disk starts with a GGUF file
+ * (make run's default disk holds the Austen model), say so and how to use
+ * it. Reads only the first 4 KiB through the block layer; everything in it
+ * is untrusted and bounds-checked, and the name is printed escaped. Not at
+ * boot: a disk that accepts requests but completes none (a dead backend)
+ * would hold the boot for the driver's timeouts and resets (a minute). */
 #include "block/block.h"
 #include "core/printk.h"
 #include "lib/string.h"
@@ -58,7 +59,7 @@ static const uint8_t *find_name(struct cursor *c, uint64_t n_kv, uint64_t *name_
     return NULL;
 }
 
-void model_boot_hint(void)
+void model_disk_hint(void)
 {
     static uint8_t buf[HINT_BYTES];
     block_device_t *d = block_default();

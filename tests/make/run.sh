@@ -65,6 +65,15 @@ check "make \$(BUILD)/disk.img: a changed model file remakes the disk" \
     "$([ $rc -eq 0 ] && grep -q "austen-disk.sh $tmp/b/disk.img 64" <<<"$out"; echo $?)" "$out"
 check "the Austen model is committed (a fresh clone's make run has it)" \
     "$(git ls-files --error-unmatch "$model" "${model%.gguf}.sha256" >/dev/null 2>&1; echo $?)"
+# run-qemu.sh tells the user the default disk holds a model (a fake QEMU).
+mkdir -p "$tmp/qbin"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/qbin/qemu-system-x86_64"; chmod +x "$tmp/qbin/qemu-system-x86_64"
+out=$(PATH="$tmp/qbin:$PATH" bash scripts/run-qemu.sh "$tmp/b/disk.img" 2>&1); rc=$?
+check "run-qemu.sh on the default disk: says it holds a model and what to type" \
+    "$([ $rc -eq 0 ] && grep -q "disk.img holds a GGUF model: type loadmodel, then generate Once upon a time" <<<"$out"; echo $?)" "$out"
+out=$(PATH="$tmp/qbin:$PATH" bash scripts/run-qemu.sh "$tmp/user.img" 2>&1); rc=$?
+check "run-qemu.sh on a disk without a model: no such line" \
+    "$([ $rc -eq 0 ] && ! grep -q "holds a GGUF model" <<<"$out"; echo $?)" "$out"
 # A fresh clone of the committed tree (what a new user has) makes the same disk.
 if git clone -q --no-hardlinks "$repo" "$tmp/clone" 2>"$tmp/clone.err"; then
     out=$(make -s -C "$tmp/clone" build/disk.img 2>&1); rc=$?

@@ -1,8 +1,8 @@
 """Issue 11 in the kernel: the shipped Austen model on make run's default
 disk (build/disk.img, scripts/train/austen-disk.sh).
- - the boot says vda holds a GGUF model and names it (escaped: a crafted
+ - `help` says vda holds a GGUF model and names it (escaped: a crafted
    header with control bytes in general.name cannot drive the terminal; a
-   disk without GGUF magic gets no such line);
+   disk without GGUF magic gets no such line; the boot reads nothing);
  - `loadmodel` with no arguments loads it;
  - greedy ids equal llama.cpp's for 64 tokens from each of the three prompts
    of tests/fixtures/austen/greedy.tsv (generate --temp 0 --repeat-penalty 1
@@ -118,10 +118,12 @@ def check_heldout(suite, q):
 
 def main_session(suite):
     def body(q):
-        boot = q.output_since_start()
-        suite.check("boot: says vda holds the Austen model and what to type",
-                    re.search(r'vda holds a GGUF model \(general.name "[^"\n]*"\): type loadmodel, '
-                              r"then generate Once upon a time", boot), boot[-600:])
+        out = q.cmd("help")
+        suite.check("help: says vda holds the Austen model and what to type",
+                    'vda holds a GGUF model (general.name "austen"): type loadmodel, then generate Once upon a time'
+                    in out and out.rstrip().endswith("Once upon a time"), out[-600:])
+        suite.check("boot: no model line (the boot reads no disk)", "holds a GGUF model" not in q.output_since_start()
+                    .split("EMBODIOS> help")[0], "")
         out = q.cmd("loadmodel", timeout=120)
         suite.check("loadmodel with no arguments loads it", "Model loaded successfully!" in out
                     and "vda" in out, out)
@@ -155,14 +157,14 @@ def hint_sessions(suite):
         f.truncate(1 << 20)
 
     def evil_body(q):
-        boot = q.output_since_start()
-        suite.check("boot: a crafted general.name is printed escaped",
+        boot = q.cmd("help")
+        suite.check("help: a crafted general.name is printed escaped",
                     'vda holds a GGUF model (general.name "evil\\x1b[2J\\nname")' in boot and "\x1b" not in boot,
                     boot[-400:])
 
     def plain_body(q):
-        boot = q.output_since_start()
-        suite.check("boot: no model line for a disk without GGUF magic", "holds a GGUF model" not in boot, boot[-400:])
+        boot = q.cmd("help")
+        suite.check("help: no model line for a disk without GGUF magic", "holds a GGUF model" not in boot, boot[-400:])
 
     session(suite, Qemu("austen-hint-evil", drives=[f"file={evil},format=raw,if=virtio,readonly=on"]), evil_body)
     session(suite, Qemu("austen-hint-plain", drives=[f"file={plain},format=raw,if=virtio,readonly=on"]), plain_body)

@@ -86,8 +86,12 @@ $(KERNEL): $(KERNEL_OBJS) linker.ld scripts/gen-ksyms.sh
 DISK ?= $(BUILD)/disk.img
 QEMU_MEM ?= 2G
 disk: $(DISK)
-$(BUILD)/disk.img:
-	@bash scripts/mkdisk.sh $@ 64
+# The default disk holds the committed Austen model at offset 0 (checked
+# against its sha256), so `loadmodel` with no arguments finds it.
+AUSTEN_MODEL := $(wildcard models/austen-*.gguf)
+$(BUILD)/disk.img: $(AUSTEN_MODEL) $(wildcard models/austen-*.sha256) scripts/train/austen-disk.sh scripts/mkmodel-disk.sh
+	@rm -f $@
+	@bash scripts/train/austen-disk.sh $@ 64
 
 # Only the default disk is made; a DISK= of the user's must exist (else make
 # would say "No rule to make target").

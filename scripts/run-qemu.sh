@@ -17,6 +17,10 @@ if [ ${#debug[@]} -gt 0 ]; then
     echo "  (set breakpoints, e.g. 'break kmain', then 'continue')"
 fi
 echo "Serial shell below. Type 'help'; 'poweroff' ends QEMU (or press Ctrl-A then X)."
+# make run's default disk holds the Austen model (scripts/train/austen-disk.sh).
+if [ "$format" = raw ] && [ "$(head -c 4 "$disk" 2>/dev/null)" = GGUF ]; then
+    echo "$disk holds a GGUF model: type loadmodel, then generate Once upon a time"
+fi
 exec qemu-system-x86_64 -kernel kernel/embodios.elf -m "$mem" \
     -drive "file=$disk,format=$format,if=virtio" \
     -serial mon:stdio -display none "${debug[@]}"

@@ -70,6 +70,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     blk_commands_register();
     model_commands_register();
     math_commands_register();
+    shell_set_help_hook(model_disk_hint);   /* help names make run's model */
 
     printk("Boot complete in %lu ms\n", time_us() / 1000);
     shell_run();

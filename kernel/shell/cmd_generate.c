@@ -320,7 +320,7 @@ static const struct shell_command generate_commands[] = {
       "generate [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N] "
       "[--logits K] [--profile] <prompt>",
       "write text with the loaded model (defaults: -n 128, --temp 0.8, --top-k 40, --top-p 0.95, --min-p 0.05, "
-      "--repeat-penalty 1 = off, --seed 1162691151; --temp 0 is greedy; --profile: time per operation; Ctrl-C stops)",
+      "--repeat-penalty 1.1 over the last 64 tokens (1 = off), --seed 1162691151; --temp 0 is greedy; --profile: time per operation; Ctrl-C stops)",
       cmd_generate, 1 },
 };
 

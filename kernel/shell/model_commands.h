@@ -15,4 +15,6 @@ struct loaded_model {
 int model_commands_loaded(struct loaded_model *out);
 /* generate (shell/cmd_generate.c). */
 void generate_commands_register(void);
+/* Names the GGUF model on the first disk, if there is one (after help). */
+void model_disk_hint(void);
 #endif

@@ -62,6 +62,15 @@ const char *shell_current_line(void)
     return current_line;
 }
 
+/* Called after help's command list (main.c: model_disk_hint names the model
+ * on the first disk). A hook, so the shell does not depend on the model code. */
+static void (*help_hook)(void);
+
+void shell_set_help_hook(void (*hook)(void))
+{
+    help_hook = hook;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     if (argc > 2)
@@ -78,6 +87,8 @@ static int cmd_help(int argc, char **argv)
     printk("Commands (help <command> for usage):\n");
     for (int i = 0; i < command_count; i++)
         printk("  %-12s %s\n", commands[i]->name, commands[i]->help);
+    if (help_hook)
+        help_hook();
     return 0;
 }
 

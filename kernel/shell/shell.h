@@ -11,6 +11,8 @@ int shell_execute(const char *line);
 /* The line being executed, exactly as typed (for commands such as tokenize
  * that need the raw text, spaces included). */
 const char *shell_current_line(void);
+/* hook() runs after help's command list. */
+void shell_set_help_hook(void (*hook)(void));
 
 void sys_commands_register(void);
 

@@ -46,15 +46,50 @@ for target in run debug; do
     check "make $target DISK=missing.img installs and builds nothing first" \
         "$(! grep -qE '^deps:|^  (CC|AS|LD) ' <<<"$out"; echo $?)" "$out"
 done
-# The default disk is made (BUILD= elsewhere, so nothing of the tree changes).
+# The default disk is made (BUILD= elsewhere, so nothing of the tree changes):
+# the committed Austen model at offset 0, remade when the model changes.
+model=$(ls models/austen-*.gguf | head -n 1)
 out=$(make -n --no-print-directory run BUILD="$tmp/b" 2>&1); rc=$?
-check "make -n run: plans the default disk \$(BUILD)/disk.img and boots it" \
-    "$([ $rc -eq 0 ] && grep -q "mkdisk.sh $tmp/b/disk.img 64" <<<"$out" &&
+check "make -n run: plans the default disk \$(BUILD)/disk.img (the Austen model) and boots it" \
+    "$([ $rc -eq 0 ] && grep -q "austen-disk.sh $tmp/b/disk.img 64" <<<"$out" &&
        grep -q "run-qemu.sh $tmp/b/disk.img" <<<"$out"; echo $?)" "$out"
 out=$(make --no-print-directory BUILD="$tmp/b" "$tmp/b/disk.img" 2>&1); rc=$?
-check "make \$(BUILD)/disk.img makes the 64 MB default disk" \
+check "make \$(BUILD)/disk.img makes the 64 MB default disk with $model at offset 0" \
     "$([ $rc -eq 0 ] && [ "$(stat -c %s "$tmp/b/disk.img" 2>/dev/null)" = $((64 << 20)) ] &&
-       head -c 18 "$tmp/b/disk.img" | grep -q 'EMBODIOS TEST DISK'; echo $?)" "$out"
+       cmp -s -n "$(stat -c %s "$model")" "$model" "$tmp/b/disk.img"; echo $?)" "$out"
+out=$(make -n --no-print-directory BUILD="$tmp/b" "$tmp/b/disk.img" 2>&1); rc=$?
+check "make \$(BUILD)/disk.img again: up to date, nothing to do" \
+    "$([ $rc -eq 0 ] && ! grep -q austen-disk <<<"$out"; echo $?)" "$out"
+out=$(make -n -W "$model" --no-print-directory BUILD="$tmp/b" "$tmp/b/disk.img" 2>&1); rc=$?
+check "make \$(BUILD)/disk.img: a changed model file remakes the disk" \
+    "$([ $rc -eq 0 ] && grep -q "austen-disk.sh $tmp/b/disk.img 64" <<<"$out"; echo $?)" "$out"
+check "the Austen model is committed (a fresh clone's make run has it)" \
+    "$(git ls-files --error-unmatch "$model" "${model%.gguf}.sha256" >/dev/null 2>&1; echo $?)"
+# run-qemu.sh tells the user the default disk holds a model (a fake QEMU).
+mkdir -p "$tmp/qbin"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/qbin/qemu-system-x86_64"; chmod +x "$tmp/qbin/qemu-system-x86_64"
+out=$(PATH="$tmp/qbin:$PATH" bash scripts/run-qemu.sh "$tmp/b/disk.img" 2>&1); rc=$?
+check "run-qemu.sh on the default disk: says it holds a model and what to type" \
+    "$([ $rc -eq 0 ] && grep -q "disk.img holds a GGUF model: type loadmodel, then generate Once upon a time" <<<"$out"; echo $?)" "$out"
+out=$(PATH="$tmp/qbin:$PATH" bash scripts/run-qemu.sh "$tmp/user.img" 2>&1); rc=$?
+check "run-qemu.sh on a disk without a model: no such line" \
+    "$([ $rc -eq 0 ] && ! grep -q "holds a GGUF model" <<<"$out"; echo $?)" "$out"
+# A fresh clone of the committed tree (what a new user has) makes the same disk.
+if git clone -q --no-hardlinks "$repo" "$tmp/clone" 2>"$tmp/clone.err"; then
+    out=$(make -s -C "$tmp/clone" build/disk.img 2>&1); rc=$?
+    check "a fresh clone: make build/disk.img puts the committed model on the default disk" \
+        "$([ $rc -eq 0 ] && cmp -s -n "$(stat -c %s "$model")" "$model" "$tmp/clone/build/disk.img"; echo $?)" "$out"
+else
+    bad "a fresh clone of the repository" "$(cat "$tmp/clone.err")"
+fi
+# A model that does not match its sha256 makes no disk (a scratch copy of the scripts).
+c=$tmp/sum
+mkdir -p "$c/scripts/train" "$c/models"
+cp scripts/train/austen-disk.sh "$c/scripts/train/"; cp scripts/mkmodel-disk.sh "$c/scripts/"
+cp "${model%.gguf}.sha256" "$c/models/"; head -c 4096 "$model" >"$c/$model"
+out=$(bash "$c/scripts/train/austen-disk.sh" "$c/build/disk.img" 64 2>&1); rc=$?
+check "austen-disk.sh: a model that does not match its sha256 is refused, no disk made" \
+    "$([ $rc -ne 0 ] && grep -q 'does not match' <<<"$out" && [ ! -e "$c/build/disk.img" ]; echo $?)" "$out"
 truncate -s 1M "$tmp/user.img"
 out=$(make -n --no-print-directory run DISK="$tmp/user.img" 2>&1); rc=$?
 check "make -n run DISK=user.img: boots the user's disk and makes none" \

@@ -316,3 +316,27 @@ int llama_forward(const struct llama_weights *w, struct llama_state *st, int32_t
     PROF(st, LLAMA_PROF_OUTPUT, t);
     return rc;
 }
+
+/* ---- the per-position operations, for the batched prompt pass (llama_prefill.c) ---- */
+
+void llama_op_rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps) { rmsnorm(out, x, w, n, eps); }
+
+void llama_op_rope_cache(const struct llama_weights *w, float *cache, uint32_t pos)
+{
+    const struct llama_shape *s = &w->shape;
+    rope_cache(cache, s->head_dim, pos, s->rope_base, s->rope_freq_scale, w->rope_freqs);
+}
+
+void llama_op_rope(float *vec, uint32_t n_heads, uint32_t head_dim, const float *cache, int neox)
+{
+    rope(vec, n_heads, head_dim, cache, neox);
+}
+
+void llama_op_attend_head(struct llama_state *st, const struct llama_shape *s, const float *q, uint32_t layer,
+                          uint32_t kv_head, uint32_t pos, float *out)
+{
+    attend_head(st, s, q, layer, kv_head, pos, out);
+}
+
+void llama_op_swiglu(float *gate, const float *up, uint32_t n) { swiglu(gate, up, n); }
+void llama_op_add_bias(float *x, const float *b, uint32_t n) { add_bias(x, b, n); }

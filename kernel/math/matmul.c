@@ -1,0 +1,188 @@
+/* matmul: W (rows x cols, any weight type) times n_tok activation vectors.
+ *
+ * Generic path: convert every token's activation once, then for each row
+ * call the type's vec_dot with every token (the row stays in cache).
+ *
+ * Q8_0 and Q5_0 rows with the generic-order kernels (scalar or SSE2, which
+ * are bit-exact with each other): under QEMU's TCG the cost is instructions,
+ * not memory, so sharing work across tokens is what pays. Each weight row is
+ * unpacked once to int16, each token's Q8_0 activation once to int16, and
+ * four tokens are dotted at a time: the four integer block sums come out in
+ * one vector (pmaddwd, then a transpose-add), are converted with one
+ * cvtdq2ps and scaled with one mulps per factor. Each lane does exactly the
+ * scalar kernel's float operations, in its order:
+ *     sum += (float)isum * (d_w * d_x)
+ * (IEEE multiplication commutes, so Q5_0's (d_w * d_x) * isum is the same),
+ * and integer sums are exact in any order, so every result is bit-identical
+ * to vec_dot's for that row and token. */
+#include <emmintrin.h>
+
+#include "math/matmul.h"
+#include "math/quant.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define TOK_GROUP 4
+
+static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+static uint32_t pad_tok(uint32_t n) { return (n + TOK_GROUP - 1) / TOK_GROUP * TOK_GROUP; }
+
+/* The int16 fast path applies: Q8_0/Q5_0 weights whose dot is in the
+ * generic float order (every variant but the haswell-order ones is
+ * bit-exact with the scalar oracle). */
+static int fast_path(const struct quant_type *t)
+{
+    return (t->type == QT_Q8_0 || t->type == QT_Q5_0) && t->vec_dot_type == QT_Q8_0 &&
+           !quant_dot_is_haswell_order(t->vec_dot);
+}
+
+/* Fast-path scratch: the converted Q8_0 rows (n_tok), the tokens' int16
+ * values (padded token count x cols), their scales laid out [block][token],
+ * and one unpacked weight row (int16 values, float scales). */
+struct fast_layout { size_t conv, xw, dx, ww, dw, total; };
+
+static void fast_layout(size_t cols, uint32_t n_tok, struct fast_layout *l)
+{
+    size_t nb = cols / QK8_0;
+    uint32_t np = pad_tok(n_tok);
+    l->conv = 0;
+    l->xw = round16(l->conv + n_tok * quant_row_bytes(QT_Q8_0, cols));
+    l->dx = round16(l->xw + (size_t)np * cols * sizeof(int16_t));
+    l->ww = round16(l->dx + nb * np * sizeof(float));
+    l->dw = round16(l->ww + cols * sizeof(int16_t));
+    l->total = round16(l->dw + nb * sizeof(float)) + 16;   /* + alignment slack */
+}
+
+size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
+{
+    const struct quant_type *t = quant_type_get(type);
+    if (!t || !quant_row_bytes(type, cols))
+        return 0;
+    size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
+    if (t->type != QT_Q8_0 && t->type != QT_Q5_0)
+        return generic;
+    struct fast_layout l;
+    fast_layout(cols, n_tok, &l);   /* whether or not the fast path is chosen at run time */
+    return l.total > generic ? l.total : generic;
+}
+
+/* One weight row to int16 values and float scales. */
+static void unpack_q8_0(const void *row, size_t nb, int16_t *ww, float *dw, const float *f16)
+{
+    const struct block_q8_0 *b = row;
+    for (size_t i = 0; i < nb; i++) {
+        dw[i] = f16[b[i].d];
+        for (int h = 0; h < 2; h++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(b[i].qs + 16 * h));
+            _mm_store_si128((__m128i *)(ww + 32 * i + 16 * h), _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8));
+            _mm_store_si128((__m128i *)(ww + 32 * i + 16 * h + 8), _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8));
+        }
+    }
+}
+
+/* Q5_0: element j is low nibble of qs[j] | bit j of qh << 4, element
+ * j + 16 the high nibble | bit j + 16 of qh << 4, minus 16 (ggml's layout). */
+static void unpack_q5_0(const void *row, size_t nb, int16_t *ww, float *dw, const float *f16)
+{
+    const struct block_q5_0 *b = row;
+    for (size_t i = 0; i < nb; i++) {
+        dw[i] = f16[b[i].d];
+        uint32_t qh = (uint32_t)b[i].qh[0] | (uint32_t)b[i].qh[1] << 8 | (uint32_t)b[i].qh[2] << 16 |
+                      (uint32_t)b[i].qh[3] << 24;
+        int16_t *o = ww + 32 * i;
+        for (int j = 0; j < 16; j++) {
+            o[j] = (int16_t)(((b[i].qs[j] & 0x0F) | (((qh >> j) & 1) << 4)) - 16);
+            o[j + 16] = (int16_t)(((b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16);
+        }
+    }
+}
+
+/* Four int32x4 partial sums -> the four totals in one vector. */
+static inline __m128i hsum4(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+    __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+    return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+static inline __m128i dot32(const int16_t *w, const int16_t *x)
+{
+    const __m128i *a = (const __m128i *)w, *b = (const __m128i *)x;
+    __m128i s = _mm_add_epi32(_mm_madd_epi16(a[0], b[0]), _mm_madd_epi16(a[1], b[1]));
+    return _mm_add_epi32(s, _mm_add_epi32(_mm_madd_epi16(a[2], b[2]), _mm_madd_epi16(a[3], b[3])));
+}
+
+static int matmul_fast(const struct quant_type *t, const void *w, size_t rows, size_t cols, const float *x,
+                       size_t ldx, uint32_t n_tok, float *out, size_t ldo, void *scratch)
+{
+    const float *f16 = quant_f16_table();
+    const size_t nb = cols / QK8_0, xrow = quant_row_bytes(QT_Q8_0, cols), wrow = quant_row_bytes(t->type, cols);
+    const uint32_t np = pad_tok(n_tok);
+    struct fast_layout l;
+    fast_layout(cols, n_tok, &l);
+    uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
+    uint8_t *conv = base + l.conv;
+    int16_t *xw = (int16_t *)(base + l.xw), *ww = (int16_t *)(base + l.ww);
+    float *dx = (float *)(base + l.dx), *dw = (float *)(base + l.dw);
+    for (uint32_t k = 0; k < np; k++) {
+        if (k >= n_tok) {   /* padding tokens: zeros, results discarded */
+            memset(xw + (size_t)k * cols, 0, cols * sizeof(int16_t));
+            for (size_t i = 0; i < nb; i++)
+                dx[i * np + k] = 0.0f;
+            continue;
+        }
+        quant_convert_activations(QT_Q8_0, x + (size_t)k * ldx, conv + (size_t)k * xrow, cols);
+        unpack_q8_0(conv + (size_t)k * xrow, nb, xw + (size_t)k * cols, dw, f16);
+        for (size_t i = 0; i < nb; i++)
+            dx[i * np + k] = dw[i];
+    }
+    void (*unpack)(const void *, size_t, int16_t *, float *, const float *) =
+        t->type == QT_Q8_0 ? unpack_q8_0 : unpack_q5_0;
+    const uint8_t *row = w;
+    for (size_t r = 0; r < rows; r++, row += wrow) {
+        unpack(row, nb, ww, dw, f16);
+        for (uint32_t k = 0; k < np; k += TOK_GROUP) {
+            const int16_t *x0 = xw + (size_t)k * cols;
+            __m128 sum = _mm_setzero_ps();
+            for (size_t i = 0; i < nb; i++) {
+                const int16_t *wi = ww + 32 * i, *xi = x0 + 32 * i;
+                __m128i s = hsum4(dot32(wi, xi), dot32(wi, xi + cols), dot32(wi, xi + 2 * cols),
+                                  dot32(wi, xi + 3 * cols));
+                __m128 d = _mm_mul_ps(_mm_set1_ps(dw[i]), _mm_load_ps(dx + i * np + k));
+                sum = _mm_add_ps(sum, _mm_mul_ps(_mm_cvtepi32_ps(s), d));
+            }
+            float lanes[TOK_GROUP];
+            _mm_storeu_ps(lanes, sum);
+            for (uint32_t j = 0; j < TOK_GROUP && k + j < n_tok; j++)
+                out[(size_t)(k + j) * ldo + r] = lanes[j];
+        }
+    }
+    return 0;
+}
+
+int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+           float *out, size_t ldo, void *scratch)
+{
+    const struct quant_type *t = quant_type_get(type);
+    if (!t)
+        return -ENOTSUP;
+    size_t wrow = quant_row_bytes(type, cols), xrow = quant_row_bytes(t->vec_dot_type, cols);
+    if (!wrow || !xrow || n_tok == 0)
+        return -EINVAL;
+    if (fast_path(t))
+        return matmul_fast(t, w, rows, cols, x, ldx, n_tok, out, ldo, scratch);
+    const uint8_t *xc = (const uint8_t *)x;
+    if (t->vec_dot_type == QT_F32) {
+        xrow = ldx * sizeof(float);
+    } else {
+        for (uint32_t k = 0; k < n_tok; k++)
+            quant_convert_activations(t->vec_dot_type, x + (size_t)k * ldx, (uint8_t *)scratch + k * xrow, cols);
+        xc = scratch;
+    }
+    quant_dot_fn dot = t->vec_dot;
+    const uint8_t *row = w;
+    for (size_t r = 0; r < rows; r++, row += wrow)
+        for (uint32_t k = 0; k < n_tok; k++)
+            dot(cols, &out[(size_t)k * ldo + r], row, xc + (size_t)k * xrow);
+    return 0;
+}

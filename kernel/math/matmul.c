@@ -59,8 +59,8 @@ size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
     if (!t || !quant_row_bytes(type, cols))
         return 0;
     size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
-    if (t->type != QT_Q8_0 && t->type != QT_Q5_0)
-        return generic;
+    if ((t->type != QT_Q8_0 && t->type != QT_Q5_0) || n_tok == 1)
+        return generic;   /* one token: matvec_rows4 needs only the converted row, as matvec */
     struct fast_layout l;
     fast_layout(cols, n_tok, &l);   /* whether or not the fast path is chosen at run time */
     return l.total > generic ? l.total : generic;
@@ -110,6 +110,83 @@ static inline __m128i dot32(const int16_t *w, const int16_t *x)
     const __m128i *a = (const __m128i *)w, *b = (const __m128i *)x;
     __m128i s = _mm_add_epi32(_mm_madd_epi16(a[0], b[0]), _mm_madd_epi16(a[1], b[1]));
     return _mm_add_epi32(s, _mm_add_epi32(_mm_madd_epi16(a[2], b[2]), _mm_madd_epi16(a[3], b[3])));
+}
+
+
+/* 16 signed bytes -> two int16 vectors. */
+static inline void widen(__m128i v, __m128i *lo, __m128i *hi)
+{
+    *lo = _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+    *hi = _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
+}
+
+/* One Q8_0 or Q5_0 weight block as signed bytes (elements 0-15, 16-31). */
+static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, __m128i *e1)
+{
+    if (type == QT_Q8_0) {
+        const struct block_q8_0 *b = (const void *)blk;
+        *e0 = _mm_loadu_si128((const __m128i *)b->qs);
+        *e1 = _mm_loadu_si128((const __m128i *)(b->qs + 16));
+        return;
+    }
+    const struct block_q5_0 *b = (const void *)blk;
+    const __m128i m4 = _mm_set1_epi8(0x0F), sixteen = _mm_set1_epi8(16);
+    const __m128i bits = _mm_set_epi8((char)128, 64, 32, 16, 8, 4, 2, 1, (char)128, 64, 32, 16, 8, 4, 2, 1);
+    uint32_t qh = (uint32_t)b->qh[0] | (uint32_t)b->qh[1] << 8 | (uint32_t)b->qh[2] << 16 | (uint32_t)b->qh[3] << 24;
+    __m128i h = _mm_cvtsi32_si128((int)qh);
+    h = _mm_unpacklo_epi8(h, h);                 /* b0 b0 b1 b1 b2 b2 b3 b3 */
+    h = _mm_unpacklo_epi16(h, h);                /* each byte x4 */
+    __m128i h0 = _mm_unpacklo_epi32(h, h), h1 = _mm_unpackhi_epi32(h, h);   /* b0 x8 b1 x8 | b2 x8 b3 x8 */
+    h0 = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h0, bits), bits), sixteen);   /* bit j of qh -> 16 */
+    h1 = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h1, bits), bits), sixteen);
+    __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+    *e0 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(q, m4), h0), sixteen);
+    *e1 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), m4), h1), sixteen);
+}
+
+/* sum of w*x over one 32-element block: w as bytes, x widened. */
+static inline __m128i block_dot(__m128i e0, __m128i e1, const __m128i xv[4])
+{
+    __m128i a0, a1, a2, a3;
+    widen(e0, &a0, &a1);
+    widen(e1, &a2, &a3);
+    __m128i s = _mm_add_epi32(_mm_madd_epi16(a0, xv[0]), _mm_madd_epi16(a1, xv[1]));
+    return _mm_add_epi32(s, _mm_add_epi32(_mm_madd_epi16(a2, xv[2]), _mm_madd_epi16(a3, xv[3])));
+}
+
+/* One token, four rows at a time: the rows' block sums come out in one
+ * vector and are scaled in float lanes (lane = row), each lane doing the
+ * scalar kernel's sum += (float)isum * (d_w * d_x). The activation block
+ * is widened once per four rows. Tail rows go through vec_dot. */
+static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows, size_t cols, const void *xq,
+                         float *out)
+{
+    const float *f16 = quant_f16_table();
+    const size_t nb = cols / QK8_0, wrow = quant_row_bytes(t->type, cols), bb = t->block_bytes;
+    const struct block_q8_0 *x = xq;
+    const uint8_t *row = w;
+    size_t r = 0;
+    for (; r + 4 <= rows; r += 4, row += 4 * wrow) {
+        __m128 sum = _mm_setzero_ps();
+        const uint8_t *blk = row;
+        for (size_t i = 0; i < nb; i++, blk += bb) {
+            __m128i xv[4], e0, e1, s[4];
+            widen(_mm_loadu_si128((const __m128i *)x[i].qs), &xv[0], &xv[1]);
+            widen(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)), &xv[2], &xv[3]);
+            for (int j = 0; j < 4; j++) {
+                block_bytes(t->type, blk + j * wrow, &e0, &e1);
+                s[j] = block_dot(e0, e1, xv);
+            }
+            /* d is the first field of both block types */
+            __m128 dw = _mm_set_ps(f16[*(const uint16_t *)(blk + 3 * wrow)], f16[*(const uint16_t *)(blk + 2 * wrow)],
+                                   f16[*(const uint16_t *)(blk + wrow)], f16[*(const uint16_t *)blk]);
+            __m128 d = _mm_mul_ps(dw, _mm_set1_ps(f16[x[i].d]));
+            sum = _mm_add_ps(sum, _mm_mul_ps(_mm_cvtepi32_ps(hsum4(s[0], s[1], s[2], s[3])), d));
+        }
+        _mm_storeu_ps(out + r, sum);
+    }
+    for (; r < rows; r++, row += wrow)
+        t->vec_dot(cols, &out[r], row, xq);
 }
 
 static int matmul_fast(const struct quant_type *t, const void *w, size_t rows, size_t cols, const float *x,
@@ -169,6 +246,11 @@ int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *
     size_t wrow = quant_row_bytes(type, cols), xrow = quant_row_bytes(t->vec_dot_type, cols);
     if (!wrow || !xrow || n_tok == 0)
         return -EINVAL;
+    if (fast_path(t) && n_tok == 1) {
+        quant_convert_activations(QT_Q8_0, x, scratch, cols);
+        matvec_rows4(t, w, rows, cols, scratch, out);
+        return 0;
+    }
     if (fast_path(t))
         return matmul_fast(t, w, rows, cols, x, ldx, n_tok, out, ldo, scratch);
     const uint8_t *xc = (const uint8_t *)x;

@@ -19,6 +19,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "math/kmath.h"
+#include "math/matmul.h"
 #include "math/matvec.h"
 #include "math/quant.h"
 #include "model/ggml_types.h"
@@ -223,9 +224,11 @@ static void swiglu(float *gate, const float *up, uint32_t n)
         gate[i] = (gate[i] / (1.0f + k_expf(-gate[i]))) * up[i];
 }
 
+/* matmul with one token: matvec's results, with Q8_0/Q5_0 rows four at a
+ * time (math/matmul.c); the same scratch as matvec. */
 static int mv(const struct llama_matrix *m, const float *x, float *out, void *scratch)
 {
-    return matvec(m->type, m->data, m->rows, m->cols, x, out, scratch);
+    return matmul(m->type, m->data, m->rows, m->cols, x, m->cols, 1, out, m->rows, scratch);
 }
 
 static void add_bias(float *x, const float *b, uint32_t n)

@@ -147,7 +147,8 @@ static int logits_at(const struct llama_weights *w, struct llama_state *st, stru
     uint64_t t = tsc();
     llama_op_rmsnorm(st->xb, b->x + i * s->dim, w->output_norm, s->dim, s->norm_eps);
     PROF(st, LLAMA_PROF_NORM, t);
-    int rc = matvec(w->output.type, w->output.data, w->output.rows, w->output.cols, st->xb, st->logits, st->scratch);
+    int rc = matmul(w->output.type, w->output.data, w->output.rows, w->output.cols, st->xb, s->dim, 1, st->logits,
+                    w->output.rows, st->scratch);
     PROF(st, LLAMA_PROF_OUTPUT, t);
     return rc;
 }

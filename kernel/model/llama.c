@@ -15,6 +15,7 @@
  *  - every matvec converts the activations as ggml's vec_dot_type says
  *    (kernel/math). */
 #include "model/llama.h"
+#include "model/llama_ops.h"
 #include "core/heap.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -157,6 +158,10 @@ static float kv_dot_f16(const uint16_t *a, const uint16_t *b, uint32_t n)
 static void attend_head(struct llama_state *st, const struct llama_shape *s, const float *q, uint32_t layer,
                         uint32_t kv_head, uint32_t pos, float *out)
 {
+    if (llama_attn_fast_ok()) {   /* the same arithmetic in SSE lanes (llama_attn.c) */
+        llama_attend_head_fast(st, s, q, layer, kv_head, pos, out);
+        return;
+    }
     const uint32_t hd = s->head_dim;
     const float scale = 1.0f / k_sqrtf((float)hd);
     const size_t layer_off = (size_t)layer * st->n_ctx * s->kv_dim + (size_t)kv_head * hd;

@@ -14,6 +14,13 @@ void llama_op_attend_head(struct llama_state *st, const struct llama_shape *s, c
 void llama_op_swiglu(float *gate, const float *up, uint32_t n);
 void llama_op_add_bias(float *x, const float *b, uint32_t n);
 
+/* attend_head's arithmetic with the float work in SSE lanes (llama_attn.c);
+ * used when the F16 dot is the generic-order scalar kernel. */
+int llama_attn_fast_ok(void);
+extern int llama_attn_fast_off;   /* tests: 1 runs llama.c's scalar attend_head */
+void llama_attend_head_fast(struct llama_state *st, const struct llama_shape *s, const float *q, uint32_t layer,
+                            uint32_t kv_head, uint32_t pos, float *out);
+
 /* Evaluates ids[0..n) at positions pos0, pos0+1, ... (< st->n_ctx; earlier
  * positions must have been run) through every layer together: each weight
  * matrix is applied to all of them at once (math/matmul.h), attention stays

@@ -39,6 +39,18 @@ static void check_prefill(const struct llama_weights *w, const int32_t *ids, int
     CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)n_pos, 0, 1, NULL, NULL), 0);
     CHECK(memcmp(st.logits, ref + (size_t)(n_pos - 1) * w->shape.vocab, w->shape.vocab * sizeof(float)) == 0);
     CHECK_EQ_INT(llama_prefill(w, &st, ids, 0, 0, 1, NULL, NULL), -EINVAL);
+    /* llama_forward with llama.c's scalar attention: the same bits as the
+     * SSE-lane attention (llama_attn.c) that ref came from, when it is used */
+    int fast = llama_attn_fast_ok(), same = 1;
+    llama_attn_fast_off = 1;
+    for (int pos = 0; pos < n_pos; pos++) {
+        CHECK_EQ_INT(llama_forward(w, &st, ids[pos], (uint32_t)pos), 0);
+        same &= memcmp(st.logits, ref + (size_t)pos * w->shape.vocab, w->shape.vocab * sizeof(float)) == 0;
+    }
+    llama_attn_fast_off = 0;
+    if (!same)
+        fprintf(stderr, "  scalar attention differs from the SSE one (fast path %s)\n", fast ? "on" : "off");
+    CHECK(same);
     CHECK_EQ_INT(llama_prefill(w, &st, ids, 2, (uint32_t)n_pos - 1, 1, NULL, NULL), -EINVAL);
     llama_state_free(&st);
 }

@@ -144,6 +144,36 @@ static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, _
     *e1 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), m4), h1), sixteen);
 }
 
+/* The activation, widened once per matvec and split into even and odd
+ * elements per 16: for block i, vectors 4i..4i+3 hold elements
+ * (0,2,..,14), (1,3,..,15), (16,..,30), (17,..,31). Then a weight byte pair
+ * read as one int16 word gives its even element with two shifts and its odd
+ * one with one (shifts are host vector ops under TCG; unpacks are helper
+ * calls). Up to XSPLIT_MAX columns; wider rows widen per block instead. */
+#define XSPLIT_MAX 32768
+static __m128i xsplit[XSPLIT_MAX / 8];
+
+static void split_x(const struct block_q8_0 *x, size_t nb)
+{
+    int16_t *o = (int16_t *)xsplit;
+    for (size_t i = 0; i < nb; i++, o += 32)
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 8; k++) {
+                o[16 * h + k] = x[i].qs[16 * h + 2 * k];
+                o[16 * h + 8 + k] = x[i].qs[16 * h + 2 * k + 1];
+            }
+}
+
+/* sum of w*x over one block: w as 32 signed bytes, x split (4 vectors). */
+static inline __m128i block_dot_split(__m128i e0, __m128i e1, const __m128i *xv)
+{
+    __m128i s0 = _mm_add_epi32(_mm_madd_epi16(_mm_srai_epi16(_mm_slli_epi16(e0, 8), 8), xv[0]),
+                               _mm_madd_epi16(_mm_srai_epi16(e0, 8), xv[1]));
+    __m128i s1 = _mm_add_epi32(_mm_madd_epi16(_mm_srai_epi16(_mm_slli_epi16(e1, 8), 8), xv[2]),
+                               _mm_madd_epi16(_mm_srai_epi16(e1, 8), xv[3]));
+    return _mm_add_epi32(s0, s1);
+}
+
 /* sum of w*x over one 32-element block: w as bytes, x widened. */
 static inline __m128i block_dot(__m128i e0, __m128i e1, const __m128i xv[4])
 {
@@ -156,14 +186,17 @@ static inline __m128i block_dot(__m128i e0, __m128i e1, const __m128i xv[4])
 
 /* One token, four rows at a time: the rows' block sums come out in one
  * vector and are scaled in float lanes (lane = row), each lane doing the
- * scalar kernel's sum += (float)isum * (d_w * d_x). The activation block
- * is widened once per four rows. Tail rows go through vec_dot. */
+ * scalar kernel's sum += (float)isum * (d_w * d_x). Tail rows go through
+ * vec_dot. */
 static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows, size_t cols, const void *xq,
                          float *out)
 {
     const float *f16 = quant_f16_table();
     const size_t nb = cols / QK8_0, wrow = quant_row_bytes(t->type, cols), bb = t->block_bytes;
     const struct block_q8_0 *x = xq;
+    const int split = cols <= XSPLIT_MAX;
+    if (split)
+        split_x(x, nb);
     const uint8_t *row = w;
     size_t r = 0;
     for (; r + 4 <= rows; r += 4, row += 4 * wrow) {
@@ -171,11 +204,13 @@ static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows,
         const uint8_t *blk = row;
         for (size_t i = 0; i < nb; i++, blk += bb) {
             __m128i xv[4], e0, e1, s[4];
-            widen(_mm_loadu_si128((const __m128i *)x[i].qs), &xv[0], &xv[1]);
-            widen(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)), &xv[2], &xv[3]);
+            if (!split) {
+                widen(_mm_loadu_si128((const __m128i *)x[i].qs), &xv[0], &xv[1]);
+                widen(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)), &xv[2], &xv[3]);
+            }
             for (int j = 0; j < 4; j++) {
                 block_bytes(t->type, blk + j * wrow, &e0, &e1);
-                s[j] = block_dot(e0, e1, xv);
+                s[j] = split ? block_dot_split(e0, e1, xsplit + 4 * i) : block_dot(e0, e1, xv);
             }
             /* d is the first field of both block types */
             __m128 dw = _mm_set_ps(f16[*(const uint16_t *)(blk + 3 * wrow)], f16[*(const uint16_t *)(blk + 2 * wrow)],

@@ -80,23 +80,6 @@ static void unpack_q8_0(const void *row, size_t nb, int16_t *ww, float *dw, cons
     }
 }
 
-/* Q5_0: element j is low nibble of qs[j] | bit j of qh << 4, element
- * j + 16 the high nibble | bit j + 16 of qh << 4, minus 16 (ggml's layout). */
-static void unpack_q5_0(const void *row, size_t nb, int16_t *ww, float *dw, const float *f16)
-{
-    const struct block_q5_0 *b = row;
-    for (size_t i = 0; i < nb; i++) {
-        dw[i] = f16[b[i].d];
-        uint32_t qh = (uint32_t)b[i].qh[0] | (uint32_t)b[i].qh[1] << 8 | (uint32_t)b[i].qh[2] << 16 |
-                      (uint32_t)b[i].qh[3] << 24;
-        int16_t *o = ww + 32 * i;
-        for (int j = 0; j < 16; j++) {
-            o[j] = (int16_t)(((b[i].qs[j] & 0x0F) | (((qh >> j) & 1) << 4)) - 16);
-            o[j + 16] = (int16_t)(((b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16);
-        }
-    }
-}
-
 /* Four int32x4 partial sums -> the four totals in one vector. */
 static inline __m128i hsum4(__m128i a, __m128i b, __m128i c, __m128i d)
 {
@@ -142,6 +125,23 @@ static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, _
     __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
     *e0 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(q, m4), h0), sixteen);
     *e1 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), m4), h1), sixteen);
+}
+
+/* One Q5_0 weight row to int16 values and float scales (prefill). */
+static void unpack_q5_0(const void *row, size_t nb, int16_t *ww, float *dw, const float *f16)
+{
+    const struct block_q5_0 *b = row;
+    for (size_t i = 0; i < nb; i++) {
+        __m128i e0, e1, v0, v1;
+        dw[i] = f16[b[i].d];
+        block_bytes(QT_Q5_0, (const uint8_t *)&b[i], &e0, &e1);
+        widen(e0, &v0, &v1);
+        _mm_store_si128((__m128i *)(ww + 32 * i), v0);
+        _mm_store_si128((__m128i *)(ww + 32 * i + 8), v1);
+        widen(e1, &v0, &v1);
+        _mm_store_si128((__m128i *)(ww + 32 * i + 16), v0);
+        _mm_store_si128((__m128i *)(ww + 32 * i + 24), v1);
+    }
 }
 
 /* The activation, widened once per matvec and split into even and odd

@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 
 #include "math/matmul.h"
+#include "math/matmul_k.h"
 #include "math/quant.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -59,8 +60,14 @@ size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
     if (!t || !quant_row_bytes(type, cols))
         return 0;
     size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
-    if ((t->type != QT_Q8_0 && t->type != QT_Q5_0) || n_tok == 1)
+    if (n_tok == 1)
         return generic;   /* one token: matvec_rows4 needs only the converted row, as matvec */
+    if (t->type == QT_Q4_K || t->type == QT_Q5_K || t->type == QT_Q6_K) {
+        size_t k = matmul_k_scratch_bytes(cols, n_tok);
+        return k > generic ? k : generic;
+    }
+    if (t->type != QT_Q8_0 && t->type != QT_Q5_0)
+        return generic;
     struct fast_layout l;
     fast_layout(cols, n_tok, &l);   /* whether or not the fast path is chosen at run time */
     return l.total > generic ? l.total : generic;
@@ -286,6 +293,8 @@ int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *
         matvec_rows4(t, w, rows, cols, scratch, out);
         return 0;
     }
+    if (n_tok > 1 && matmul_k_supported(t))
+        return matmul_k(t, w, rows, cols, x, ldx, n_tok, out, ldo, scratch);
     if (fast_path(t))
         return matmul_fast(t, w, rows, cols, x, ldx, n_tok, out, ldo, scratch);
     const uint8_t *xc = (const uint8_t *)x;

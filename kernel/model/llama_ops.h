@@ -30,7 +30,8 @@ void llama_attend_head_fast(struct llama_state *st, const struct llama_shape *s,
  * position's, and only when `last` is set. Works in chunks of
  * LLAMA_PREFILL_CHUNK positions with buffers allocated here; -ENOMEM if
  * they don't fit (the caller may fall back to llama_forward). */
-#define LLAMA_PREFILL_CHUNK 32
+#define LLAMA_PREFILL_CHUNK 64
+extern uint32_t llama_prefill_chunk;   /* positions per chunk; tests make it small */
 typedef void (*llama_logits_fn)(void *ctx, uint32_t pos);
 int llama_prefill(const struct llama_weights *w, struct llama_state *st, const int32_t *ids, uint32_t n, uint32_t pos0,
                   int last, llama_logits_fn each, void *ctx);

@@ -16,6 +16,8 @@
 
 #define ALIGN 64
 
+uint32_t llama_prefill_chunk = LLAMA_PREFILL_CHUNK;
+
 static inline uint64_t tsc(void) { return __builtin_ia32_rdtsc(); }
 #define PROF(st, slot, t) do { uint64_t now_ = tsc(); (st)->prof[slot] += now_ - (t); (t) = now_; } while (0)
 
@@ -192,7 +194,8 @@ int llama_prefill(const struct llama_weights *w, struct llama_state *st, const i
         if (ids[i] < 0 || (uint32_t)ids[i] >= s->vocab)
             return -EINVAL;
     struct batch b;
-    int rc = batch_alloc(&b, w, n < LLAMA_PREFILL_CHUNK ? n : LLAMA_PREFILL_CHUNK);
+    uint32_t chunk_max = llama_prefill_chunk ? llama_prefill_chunk : LLAMA_PREFILL_CHUNK;
+    int rc = batch_alloc(&b, w, n < chunk_max ? n : chunk_max);
     if (rc < 0)
         return rc;
     for (uint32_t done = 0; done < n && rc == 0; done += b.n) {

@@ -34,6 +34,13 @@ static void check_prefill(const struct llama_weights *w, const int32_t *ids, int
     CHECK_EQ_INT(llama_prefill(w, &st, ids + split, (uint32_t)(n_pos - split), (uint32_t)split, 1, prefill_cb, &r), 0);
     CHECK_EQ_INT(r.calls, n_pos);
     CHECK_EQ_INT(r.bad, 0);
+    /* again with small chunks: several chunks per call, a short last one */
+    llama_prefill_chunk = 6;
+    r.calls = 0;
+    CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)n_pos, 0, 1, prefill_cb, &r), 0);
+    llama_prefill_chunk = LLAMA_PREFILL_CHUNK;
+    CHECK_EQ_INT(r.calls, n_pos);
+    CHECK_EQ_INT(r.bad, 0);
     llama_state_free(&st);
     CHECK_EQ_INT(llama_state_init(&st, &w->shape, (uint32_t)n_pos), 0);
     CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)n_pos, 0, 1, NULL, NULL), 0);

@@ -15,10 +15,12 @@
  *  - every matvec converts the activations as ggml's vec_dot_type says
  *    (kernel/math). */
 #include "model/llama.h"
+#include "model/llama_ops.h"
 #include "core/heap.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "math/kmath.h"
+#include "math/matmul.h"
 #include "math/matvec.h"
 #include "math/quant.h"
 #include "model/ggml_types.h"
@@ -156,6 +158,10 @@ static float kv_dot_f16(const uint16_t *a, const uint16_t *b, uint32_t n)
 static void attend_head(struct llama_state *st, const struct llama_shape *s, const float *q, uint32_t layer,
                         uint32_t kv_head, uint32_t pos, float *out)
 {
+    if (llama_attn_fast_ok()) {   /* the same arithmetic in SSE lanes (llama_attn.c) */
+        llama_attend_head_fast(st, s, q, layer, kv_head, pos, out);
+        return;
+    }
     const uint32_t hd = s->head_dim;
     const float scale = 1.0f / k_sqrtf((float)hd);
     const size_t layer_off = (size_t)layer * st->n_ctx * s->kv_dim + (size_t)kv_head * hd;
@@ -232,15 +238,22 @@ static int all_finite(const float *x, uint32_t n)
     return 1;
 }
 
-/* A matvec whose input is checked first: weights from a file can overflow
- * the activations to inf/NaN, and quantizing those to Q8 would convert NaN
- * to an integer (undefined in C). The pass stops with -ERANGE instead of
- * printing garbage; the check costs one compare per column. */
+/* A matrix times n_tok vectors whose input is checked first: weights from a
+ * file can overflow the activations to inf/NaN, and quantizing those to Q8
+ * would convert NaN to an integer (undefined in C). The pass stops with
+ * -ERANGE instead of printing garbage; the check costs one compare per
+ * column. Q8_0/Q5_0 rows go four at a time (math/matmul.c), with matvec's
+ * results and scratch. */
+int llama_op_matmul(const struct llama_matrix *m, const float *x, uint32_t n_tok, float *out, void *scratch)
+{
+    if (!all_finite(x, m->cols * n_tok))
+        return -ERANGE;
+    return matmul(m->type, m->data, m->rows, m->cols, x, m->cols, n_tok, out, m->rows, scratch);
+}
+
 static int mv(const struct llama_matrix *m, const float *x, float *out, void *scratch)
 {
-    if (!all_finite(x, m->cols))
-        return -ERANGE;
-    return matvec(m->type, m->data, m->rows, m->cols, x, out, scratch);
+    return llama_op_matmul(m, x, 1, out, scratch);
 }
 
 static void add_bias(float *x, const float *b, uint32_t n)
@@ -331,3 +344,27 @@ int llama_forward(const struct llama_weights *w, struct llama_state *st, int32_t
     PROF(st, LLAMA_PROF_OUTPUT, t);
     return rc;
 }
+
+/* ---- the per-position operations, for the batched prompt pass (llama_prefill.c) ---- */
+
+void llama_op_rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps) { rmsnorm(out, x, w, n, eps); }
+
+void llama_op_rope_cache(const struct llama_weights *w, float *cache, uint32_t pos)
+{
+    const struct llama_shape *s = &w->shape;
+    rope_cache(cache, s->head_dim, pos, s->rope_base, s->rope_freq_scale, w->rope_freqs);
+}
+
+void llama_op_rope(float *vec, uint32_t n_heads, uint32_t head_dim, const float *cache, int neox)
+{
+    rope(vec, n_heads, head_dim, cache, neox);
+}
+
+void llama_op_attend_head(struct llama_state *st, const struct llama_shape *s, const float *q, uint32_t layer,
+                          uint32_t kv_head, uint32_t pos, float *out)
+{
+    attend_head(st, s, q, layer, kv_head, pos, out);
+}
+
+void llama_op_swiglu(float *gate, const float *up, uint32_t n) { swiglu(gate, up, n); }
+void llama_op_add_bias(float *x, const float *b, uint32_t n) { add_bias(x, b, n); }

@@ -9,6 +9,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 #include "model/llama.h"
+#include "model/llama_ops.h"
 #include "model/model.h"
 #include "model/sampler.h"
 #include "shell/args.h"
@@ -180,6 +181,31 @@ static int eval(struct run *r, int32_t id, uint32_t pos)
     return 0;
 }
 
+static void logits_cb(void *ctx, uint32_t pos)
+{
+    struct run *r = ctx;
+    print_logits(r->lm.state, r->lm.weights, pos, r->o.logits_k);
+}
+
+/* The next chunk of the prompt from *pos, batched (llama_prefill: logits
+ * only for the last position unless --logits asks for all); one position
+ * at a time with llama_forward if the batch buffers don't fit. */
+static int eval_prompt(struct run *r, const int32_t *ids, uint32_t n_prompt, uint32_t *pos)
+{
+    uint32_t n = n_prompt - *pos < LLAMA_PREFILL_CHUNK ? n_prompt - *pos : LLAMA_PREFILL_CHUNK;
+    int rc = llama_prefill(r->lm.weights, r->lm.state, ids + *pos, n, *pos, 1, r->o.logits_k ? logits_cb : NULL, r);
+    if (rc == -ENOMEM) {
+        rc = eval(r, ids[*pos], *pos);
+        n = 1;
+    } else if (rc < 0) {
+        printk("\ngenerate: the forward pass failed at positions %u-%u (%s)\n", *pos, *pos + n - 1, error_name(rc));
+    }
+    if (rc < 0)
+        return rc;
+    *pos += n;
+    return 0;
+}
+
 static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt, const char *text, size_t len)
 {
     const struct tokenizer *tok = &r->lm.model->tok;
@@ -188,12 +214,12 @@ static int generate_tokens(struct run *r, const int32_t *ids, uint32_t n_prompt,
     utf8_stream_put(u, text, len);                    /* the prompt first, as llama.cpp echoes it */
     utf8_stream_flush(u);
     uint64_t t0 = time_us();
-    for (uint32_t pos = 0; pos < n_prompt; pos++) {
-        int rc = eval(r, ids[pos], pos);
+    for (uint32_t pos = 0; pos < n_prompt;) {
+        int rc = eval_prompt(r, ids, n_prompt, &pos);
         if (rc < 0)
             return rc;
         if (shell_poll_interrupt()) {
-            printk("\n^C [interrupted during the prompt, at position %u]\n", pos);
+            printk("\n^C [interrupted during the prompt, at position %u]\n", pos - 1);
             return -ECANCELED;
         }
     }

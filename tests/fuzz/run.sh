@@ -21,7 +21,7 @@ common=(kernel/model/gguf.c kernel/model/gguf_reader.c kernel/model/ggml_types.c
         kernel/model/token_partition.c kernel/model/bpe_pretok.c kernel/model/unicode_class.c
         kernel/model/unicode_tables.c)
 pass=0; fail=0
-llama=(kernel/model/llama.c kernel/model/llama_load.c kernel/model/model.c $(ls kernel/math/*.c | grep -v mathbench))
+llama=(kernel/model/llama.c kernel/model/llama_attn.c kernel/model/llama_prefill.c kernel/model/llama_load.c kernel/model/model.c $(ls kernel/math/*.c | grep -v mathbench))
 for target in gguf tokenizer vocab tokenizer_bpe llama; do
     bin=$out/fuzz_$target
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

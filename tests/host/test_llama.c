@@ -21,6 +21,8 @@
 #include "model/gguf.h"
 #include "model/llama.h"
 #include "model/model.h"
+#include "math/matvec.h"
+#include "test_llama_prefill.h"
 
 
 
@@ -191,9 +193,13 @@ static void run_fixture(const char *fixture_path)
     float tol = tolerance_for(base), worst = 0;
     int worst_pos = 0, ids_ok = 0, greedy_checked = 0, greedy_ok = 0;
     int ours[MAX_K];
+    float *all = malloc((size_t)fx.n_pos * w.shape.vocab * sizeof(float));   /* for check_prefill */
+    CHECK(all != NULL);
     for (int pos = 0; pos < fx.n_pos; pos++) {
         CHECK_EQ_INT(llama_forward(&w, &st, fx.ids[pos], (uint32_t)pos), 0);
         const float *lg = st.logits;
+        if (all)
+            memcpy(all + (size_t)pos * w.shape.vocab, lg, w.shape.vocab * sizeof(float));
         float pos_worst = 0;
         for (int i = 0; i < fx.k; i++) {
             float d = fabsf(lg[fx.top_id[pos][i]] - fx.top_v[pos][i]);
@@ -220,6 +226,9 @@ static void run_fixture(const char *fixture_path)
             greedy_ok += ours[0] == fx.ids[pos + 1];
         }
     }
+    if (all)
+        check_prefill(&w, fx.ids, fx.n_pos, all, 5);
+    free(all);
     CHECK(worst <= tol);
     CHECK_EQ_INT(ids_ok, fx.n_pos);
     CHECK_EQ_INT(greedy_ok, greedy_checked);
@@ -245,6 +254,13 @@ int main(int argc, char **argv)
     cpu_simd_set_level(getenv("TEST_LLAMA_SIMD") ? atoi(getenv("TEST_LLAMA_SIMD")) : SIMD_SSE2);
     quant_select_variants();
     test_shapes();
+    check_matmul_types();
+    if (cpu_simd_set_level(SIMD_AVX2) == SIMD_AVX2) {   /* haswell-order kernels: matmul's generic path */
+        quant_select_variants();
+        check_matmul_types();
+        cpu_simd_set_level(getenv("TEST_LLAMA_SIMD") ? atoi(getenv("TEST_LLAMA_SIMD")) : SIMD_SSE2);
+        quant_select_variants();
+    }
     if (argc > 1) {
         verbose = 1;
         for (int i = 1; i < argc; i++)

@@ -1,0 +1,16 @@
+/* matmul's K-quant path (matmul_k.c): Q4_K/Q5_K/Q6_K rows unpacked once
+ * for every token of a prompt chunk, bit-identical to the generic-order
+ * vec_dot. */
+#ifndef EMBODIOS_MATH_MATMUL_K_H
+#define EMBODIOS_MATH_MATMUL_K_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "math/quant.h"
+
+int matmul_k_supported(const struct quant_type *t);
+size_t matmul_k_scratch_bytes(size_t cols, uint32_t n_tok);
+int matmul_k(const struct quant_type *t, const void *w, size_t rows, size_t cols, const float *x, size_t ldx,
+             uint32_t n_tok, float *out, size_t ldo, void *scratch);
+
+#endif

@@ -1,0 +1,99 @@
+/* Batched prompt evaluation (llama_prefill, math/matmul) against the
+ * one-position path: bit-identical logits at every position, and matmul
+ * bit-identical to matvec for every weight type and token count.
+ * Included by test_llama.c. */
+#include "math/matmul.h"
+#include "math/mathbench.h"
+#include "model/llama_ops.h"
+
+struct prefill_ref { const float *all; uint32_t vocab; int bad, calls; struct llama_state *st; };
+
+static void prefill_cb(void *ctx, uint32_t pos)
+{
+    struct prefill_ref *r = ctx;
+    r->calls++;
+    if (memcmp(r->st->logits, r->all + (size_t)pos * r->vocab, r->vocab * sizeof(float)) != 0) {
+        if (!r->bad)
+            fprintf(stderr, "  prefill: logits differ from llama_forward at pos %u\n", pos);
+        r->bad++;
+    }
+}
+
+/* ref: n_pos x vocab logits from llama_forward. Runs the positions in two
+ * calls (a first one of `split`, so a later call starts at pos0 > 0 and
+ * crosses a chunk boundary when long enough), then checks "last only". */
+static void check_prefill(const struct llama_weights *w, const int32_t *ids, int n_pos, const float *ref, int split)
+{
+    struct llama_state st;
+    CHECK_EQ_INT(llama_state_init(&st, &w->shape, (uint32_t)n_pos), 0);
+    struct prefill_ref r = { ref, w->shape.vocab, 0, 0, &st };
+    if (split > n_pos - 1)
+        split = n_pos - 1;
+    if (split > 0)
+        CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)split, 0, 1, prefill_cb, &r), 0);
+    CHECK_EQ_INT(llama_prefill(w, &st, ids + split, (uint32_t)(n_pos - split), (uint32_t)split, 1, prefill_cb, &r), 0);
+    CHECK_EQ_INT(r.calls, n_pos);
+    CHECK_EQ_INT(r.bad, 0);
+    /* again with small chunks: several chunks per call, a short last one */
+    llama_prefill_chunk = 6;
+    r.calls = 0;
+    CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)n_pos, 0, 1, prefill_cb, &r), 0);
+    llama_prefill_chunk = LLAMA_PREFILL_CHUNK;
+    CHECK_EQ_INT(r.calls, n_pos);
+    CHECK_EQ_INT(r.bad, 0);
+    llama_state_free(&st);
+    CHECK_EQ_INT(llama_state_init(&st, &w->shape, (uint32_t)n_pos), 0);
+    CHECK_EQ_INT(llama_prefill(w, &st, ids, (uint32_t)n_pos, 0, 1, NULL, NULL), 0);
+    CHECK(memcmp(st.logits, ref + (size_t)(n_pos - 1) * w->shape.vocab, w->shape.vocab * sizeof(float)) == 0);
+    CHECK_EQ_INT(llama_prefill(w, &st, ids, 0, 0, 1, NULL, NULL), -EINVAL);
+    /* llama_forward with llama.c's scalar attention: the same bits as the
+     * SSE-lane attention (llama_attn.c) that ref came from, when it is used */
+    int fast = llama_attn_fast_ok(), same = 1;
+    llama_attn_fast_off = 1;
+    for (int pos = 0; pos < n_pos; pos++) {
+        CHECK_EQ_INT(llama_forward(w, &st, ids[pos], (uint32_t)pos), 0);
+        same &= memcmp(st.logits, ref + (size_t)pos * w->shape.vocab, w->shape.vocab * sizeof(float)) == 0;
+    }
+    llama_attn_fast_off = 0;
+    if (!same)
+        fprintf(stderr, "  scalar attention differs from the SSE one (fast path %s)\n", fast ? "on" : "off");
+    CHECK(same);
+    CHECK_EQ_INT(llama_prefill(w, &st, ids, 2, (uint32_t)n_pos - 1, 1, NULL, NULL), -EINVAL);
+    llama_state_free(&st);
+}
+
+/* matmul vs matvec, bitwise, for every type at the current SIMD level. */
+static void check_matmul_types(void)
+{
+    static const uint32_t types[] = { QT_F32, QT_F16, QT_BF16, QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1, QT_Q8_0,
+                                      QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K };
+    enum { ROWS = 7, COLS = 512, MAXT = 9 };
+    static uint8_t wbuf[ROWS * COLS * 4];
+    static float x[MAXT * COLS], out[MAXT * ROWS], one[ROWS];
+    static uint8_t scratch[1 << 20], vscratch[1 << 16];
+    int bad = 0;
+    for (size_t ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+        mathbench_fill(types[ti], wbuf, ROWS, COLS, x, 99 + ti);
+        for (int k = 1; k < MAXT; k++)
+            mathbench_fill(QT_F32, NULL, 0, COLS, x + k * COLS, 7 * k + ti);
+        for (uint32_t n = 1; n <= MAXT; n++) {
+            if (matmul_scratch_bytes(types[ti], COLS, n) > sizeof(scratch)) {
+                bad++;
+                continue;
+            }
+            CHECK_EQ_INT(matmul(types[ti], wbuf, ROWS, COLS, x, COLS, n, out, ROWS, scratch), 0);
+            for (uint32_t k = 0; k < n; k++) {
+                CHECK_EQ_INT(matvec(types[ti], wbuf, ROWS, COLS, x + k * COLS, one, vscratch), 0);
+                if (memcmp(one, out + k * ROWS, sizeof(one)) != 0) {
+                    if (!bad)
+                        fprintf(stderr, "  matmul %s differs from matvec (n_tok %u, token %u)\n",
+                                quant_type_get(types[ti])->name, n, k);
+                    bad++;
+                }
+            }
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, 33, x, COLS, 1, out, ROWS, scratch), -EINVAL);
+    CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, 0, out, ROWS, scratch), -EINVAL);
+}

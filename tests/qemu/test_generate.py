@@ -165,7 +165,7 @@ def bpe_session(suite):
             suite.check(f"{name}: prompt ids equal llama.cpp's {fx['ids'][:fx['n_prompt']]}",
                         ids == fx["ids"][:fx["n_prompt"]], out)
             n_gen = len(fx["ids"]) - fx["n_prompt"]
-            out = q.cmd(f"generate --temp 0 -n {n_gen} --logits 8 {BPE_PROMPT}", timeout=300)
+            out = q.cmd(f"generate --temp 0 --repeat-penalty 1 -n {n_gen} --logits 8 {BPE_PROMPT}", timeout=300)
             fx, got = compare_logits(suite, name, out)
             mine, ref = greedy_ids(fx, got)
             same = sum(a == b for a, b in zip(mine, ref))
@@ -186,7 +186,7 @@ def bpe_session(suite):
         # A chat template, against llama.cpp (tests/fixtures/llama/chat: llama_tokenize with
         # parse_special, as llama-completion): the logits match only if the prompt ids do.
         fx = fixture(BPE_MODELS[0], "chat")
-        out = q.cmd("generate --temp 0 -n 8 --logits 8 <|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n",
+        out = q.cmd("generate --temp 0 --repeat-penalty 1 -n 8 --logits 8 <|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n",
                     timeout=120)
         fx, got = compare_logits(suite, BPE_MODELS[0], out, "chat")
         mine, ref = greedy_ids(fx, got)

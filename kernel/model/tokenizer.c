@@ -119,6 +119,9 @@ static int read_pieces(struct tokenizer *t, const struct gguf_kv *tokens, struct
 
 uint64_t tokenizer_memory_estimate(const struct gguf_file *f)
 {
+    const char *model = gguf_get_str(f, "tokenizer.ggml.model");
+    if (model && strcmp(model, "gpt2") == 0)
+        return tokenizer_bpe_memory_estimate(f);
     const struct gguf_kv *tokens = find_array(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, 0);
     if (!tokens || tokens->arr_count > TOKENIZER_MAX_TOKENS)
         return 0;

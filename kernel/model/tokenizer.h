@@ -47,9 +47,8 @@ struct tokenizer {
  * model. */
 int tokenizer_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err);
 void tokenizer_free(struct tokenizer *t);
-/* Bytes tokenizer_load will allocate for a SentencePiece vocabulary (0
- * without one), for loadmodel's fit check. The formula is SentencePiece's
- * layout: a byte-level BPE vocabulary's merge tables are not counted. */
+/* At most the bytes tokenizer_load will allocate for f's vocabulary (0
+ * without one), SentencePiece or byte-level BPE, for loadmodel's fit check. */
 uint64_t tokenizer_memory_estimate(const struct gguf_file *f);
 /* Encodes len bytes of text as llama.cpp's llama_tokenize(parse_special =
  * false): user-defined tokens split out first, then the model on each

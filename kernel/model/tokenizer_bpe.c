@@ -525,6 +525,35 @@ static int load_tables(struct tokenizer *t, const struct gguf_file *f, struct gg
     return 0;
 }
 
+static uint64_t pow2_slots(uint64_t n)
+{
+    uint64_t slots = 16;
+    while (slots < 2 * n)
+        slots <<= 1;
+    return slots;
+}
+
+uint64_t tokenizer_bpe_memory_estimate(const struct gguf_file *f)
+{
+    const struct gguf_kv *tokens = gguf_find(f, "tokenizer.ggml.tokens");
+    const struct gguf_kv *merges = gguf_find(f, "tokenizer.ggml.merges");
+    if (!tokens || tokens->type != GGUF_TYPE_ARRAY || tokens->arr_count > TOKENIZER_MAX_TOKENS || !merges ||
+        merges->type != GGUF_TYPE_ARRAY)
+        return 0;
+    uint64_t n = tokens->arr_count, m = merges->arr_count;
+    /* The text pool: the token bytes, "[EMPTY_<id>]" (at most 18 bytes) for
+     * an empty token, and read_string_array's doubling: at its last growth
+     * the old and the new pool (twice what is needed plus one piece) live
+     * together, so three times the text plus the first capacity. */
+    uint64_t text = tokens->arr_bytes - 8 * n + 18 * n;
+    uint64_t pool = 3 * text + 8 * n + 2 * TOKENIZER_MAX_PIECE + 64;
+    uint64_t per_token = n * (4 + 4 + 1 + 4);                       /* offsets, lengths, types, special ids */
+    uint64_t hashes = pow2_slots(n) * sizeof(uint64_t) + pow2_slots(m) * sizeof(uint32_t);
+    uint64_t merge_table = m * sizeof(struct bpe_merge) + 2 * TOKENIZER_MAX_PIECE + 2;
+    /* The state, the EOG list, and the block overhead of each allocation. */
+    return pool + per_token + hashes + merge_table + sizeof(struct bpe_state) + MAX_EOG * 4 + 16 * 64;
+}
+
 int tokenizer_bpe_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r, struct gguf_error *err)
 {
     t->bpe = kcalloc(1, sizeof(struct bpe_state));

@@ -36,6 +36,9 @@ struct bpe_state {
     uint64_t table_bytes;          /* memory of every table the tokenizer holds */
 };
 
+/* An upper bound of what tokenizer_bpe_load allocates for f (loadmodel's fit
+ * check), from the array sizes alone; 0 when f has no usable vocabulary. */
+uint64_t tokenizer_bpe_memory_estimate(const struct gguf_file *f);
 int tokenizer_bpe_load(struct tokenizer *t, const struct gguf_file *f, struct gguf_reader *r,
                        struct gguf_error *err);
 void tokenizer_bpe_free(struct tokenizer *t);

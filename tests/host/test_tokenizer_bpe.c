@@ -13,6 +13,7 @@
 #include "check.h"
 #include "gguf_builder.h"
 #include "host_file_reader.h"
+#include "host_heap_shim.h"
 #include "host_tokenizer_loader.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
@@ -204,6 +205,36 @@ static void check_inp_out(struct loaded *m, const char *name)
     printf("  %-10s test-tokenizer-0 (%s): %d/%d strings\n", vocab, name, ok, cases);
 }
 
+/* What loading a vocabulary allocates stays within
+ * tokenizer_memory_estimate, the figure loadmodel's fit check counts (issue
+ * 8: a model that passes the check never fails later with ENOMEM). */
+static void check_memory_estimate(const char *path, const char *name)
+{
+    FILE *fp = fopen(path, "rb");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    fseek(fp, 0, SEEK_END);
+    struct gguf_reader r;
+    struct gguf_file f;
+    struct gguf_error err;
+    gguf_reader_init(&r, file_read, fp, (uint64_t)ftell(fp), GGUF_READAHEAD_DEFAULT);
+    CHECK_EQ_INT(gguf_parse(&r, &f, &err), 0);
+    size_t before = host_heap_live;
+    host_heap_peak = host_heap_live;
+    struct tokenizer t;
+    CHECK_EQ_INT(tokenizer_load(&t, &f, &r, &err), 0);
+    uint64_t peak = host_heap_peak - before, estimate = tokenizer_memory_estimate(&f);
+    printf("  %-12s tokenizer memory: %.2f MB at peak, estimate %.2f MB\n", name, peak / 1048576.0,
+           estimate / 1048576.0);
+    CHECK(peak <= estimate);
+    CHECK(estimate < 3 * peak);            /* an upper bound, not a wild one */
+    tokenizer_free(&t);
+    gguf_free(&f);
+    gguf_reader_free(&r);
+    fclose(fp);
+}
+
 static void test_vocabularies(void)
 {
     DIR *d = opendir(MODELS);
@@ -242,6 +273,7 @@ static void test_vocabularies(void)
         check_fixtures(&m, names[i]);
         check_inp_out(&m, names[i]);
         unload(&m);
+        check_memory_estimate(path, names[i]);
     }
 }
 

@@ -21,6 +21,16 @@ static inline void scale_min_k4(int j, const uint8_t *q, int *d, int *m)
     }
 }
 
+/* Sub-block j's scale and min of a Q4_K/Q5_K super-block, as floats:
+ * d * scale and dmin * min, the products ggml's dequantization uses. */
+static inline void scaled_min_k4(int j, const uint8_t *scales, float d, float dmin, float *dj, float *mj)
+{
+    int sc, m;
+    scale_min_k4(j, scales, &sc, &m);
+    *dj = d * (float)sc;
+    *mj = dmin * (float)m;
+}
+
 /* The sixteen 6-bit scales of Q3_K (still biased by 32). */
 static void q3k_scales(const uint8_t packed[12], int8_t out[16])
 {
@@ -80,11 +90,9 @@ void dequant_q4_K(const void *src, float *y, size_t n)
         float d = H2F(b[i].d), min = H2F(b[i].dmin);
         const uint8_t *q = b[i].qs;
         for (int j = 0; j < 8; j += 2, q += 32) {
-            int sc, m;
-            scale_min_k4(j, b[i].scales, &sc, &m);
-            float d1 = d * (float)sc, m1 = min * (float)m;
-            scale_min_k4(j + 1, b[i].scales, &sc, &m);
-            float d2 = d * (float)sc, m2 = min * (float)m;
+            float d1, m1, d2, m2;
+            scaled_min_k4(j, b[i].scales, d, min, &d1, &m1);
+            scaled_min_k4(j + 1, b[i].scales, d, min, &d2, &m2);
             for (int l = 0; l < 32; l++)
                 *y++ = d1 * (float)(q[l] & 0xF) - m1;
             for (int l = 0; l < 32; l++)
@@ -101,11 +109,9 @@ void dequant_q5_K(const void *src, float *y, size_t n)
         const uint8_t *ql = b[i].qs, *qh = b[i].qh;
         uint8_t u1 = 1, u2 = 2;
         for (int j = 0; j < 8; j += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-            int sc, m;
-            scale_min_k4(j, b[i].scales, &sc, &m);
-            float d1 = d * (float)sc, m1 = min * (float)m;
-            scale_min_k4(j + 1, b[i].scales, &sc, &m);
-            float d2 = d * (float)sc, m2 = min * (float)m;
+            float d1, m1, d2, m2;
+            scaled_min_k4(j, b[i].scales, d, min, &d1, &m1);
+            scaled_min_k4(j + 1, b[i].scales, d, min, &d2, &m2);
             for (int l = 0; l < 32; l++)
                 *y++ = d1 * (float)((ql[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
             for (int l = 0; l < 32; l++)

@@ -17,6 +17,7 @@
  * to vec_dot's for that row and token. */
 #include <emmintrin.h>
 
+#include "math/f32_fixed.h"
 #include "math/matmul.h"
 #include "math/matmul_k.h"
 #include "math/quant.h"
@@ -59,6 +60,8 @@ size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
     const struct quant_type *t = quant_type_get(type);
     if (!t || !quant_row_bytes(type, cols))
         return 0;
+    if (t->type == QT_F32)
+        return f32fx_scratch_bytes(cols, n_tok);   /* 0 where only the exact path runs */
     size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
     if (n_tok == 1)
         return generic;   /* one token: matvec_rows4 needs only the converted row, as matvec */
@@ -288,6 +291,11 @@ int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *
     size_t wrow = quant_row_bytes(type, cols), xrow = quant_row_bytes(t->vec_dot_type, cols);
     if (!wrow || !xrow || n_tok == 0)
         return -EINVAL;
+    /* F32 in fixed point unless exact mode; not finite activations (-ERANGE)
+     * or too wide rows run the exact path */
+    if (type == QT_F32 && !f32fx_exact() && scratch &&
+        f32fx_matmul(w, rows, cols, x, ldx, n_tok, out, ldo, scratch, t->vec_dot) == 0)
+        return 0;
     if (fast_path(t) && n_tok == 1) {
         quant_convert_activations(QT_Q8_0, x, scratch, cols);
         matvec_rows4(t, w, rows, cols, scratch, out);

@@ -1,4 +1,5 @@
 /* matvec: convert the activation once, then one dot product per row. */
+#include "math/matmul.h"
 #include "math/matvec.h"
 #include "math/quant.h"
 #include "lib/errno.h"
@@ -6,8 +7,10 @@
 size_t matvec_scratch_bytes(uint32_t type, size_t cols)
 {
     const struct quant_type *t = quant_type_get(type);
-    if (!t || t->vec_dot_type == QT_F32)
+    if (!t)
         return 0;
+    if (t->vec_dot_type == QT_F32)
+        return matmul_scratch_bytes(type, cols, 1);   /* F32: the fixed-point path's */
     return quant_row_bytes(t->vec_dot_type, cols);
 }
 
@@ -35,6 +38,8 @@ int matvec(uint32_t type, const void *w, size_t rows, size_t cols,
         return -ENOTSUP;
     if (!quant_row_bytes(type, cols) || !quant_row_bytes(t->vec_dot_type, cols))
         return -EINVAL;
+    if (type == QT_F32)   /* fixed point or ggml's order, as matmul chooses */
+        return matmul(type, w, rows, cols, x, cols, 1, out, rows, scratch);
     const void *xc = x;
     if (t->vec_dot_type != QT_F32) {
         quant_convert_activations(t->vec_dot_type, x, scratch, cols);

@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "math/f32_fixed.h"
 #include "model/llama.h"
 #include "model/llama_ops.h"
 #include "model/model.h"
@@ -24,7 +25,7 @@
 #define MAX_LOGITS_K 64
 
 struct gen_options {
-    uint32_t n_predict, n_ctx, logits_k, profile;
+    uint32_t n_predict, n_ctx, logits_k, profile, exact;
     struct sampler_params sp;
 };
 
@@ -88,8 +89,8 @@ static int parse_options(const char *line, struct gen_options *o, const char **p
     const char *p = line;
     while (*p == '-' && p[1] && p[1] != ' ') {
         const char *after = next_word(p, opt, sizeof(opt));
-        if (!strcmp(opt, "--profile")) {             /* the one flag without a value */
-            o->profile = 1;
+        if (!strcmp(opt, "--profile") || !strcmp(opt, "--exact")) {   /* the flags without a value */
+            *(opt[2] == 'p' ? &o->profile : &o->exact) = 1;
             p = after;
             continue;
         }
@@ -336,7 +337,11 @@ static int cmd_generate(int argc, char **argv)
     for (int i = 0; i < n; i++)
         sampler_accept(&r.s, ids[i]);
     memset(r.lm.state->prof, 0, sizeof(r.lm.state->prof));
+    /* --exact: F32 weights in ggml's own order (bit-exact with llama.cpp's
+     * x64 build) instead of fixed point (math/f32_fixed.h), for this run */
+    f32fx_set_exact((int)r.o.exact);
     rc = generate_tokens(&r, ids, (uint32_t)n, text, (size_t)len);
+    f32fx_set_exact(0);
     sampler_free(&r.s);
     return rc == -ECANCELED ? 0 : rc;
 }
@@ -344,9 +349,10 @@ static int cmd_generate(int argc, char **argv)
 static const struct shell_command generate_commands[] = {
     { "generate",
       "generate [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N] "
-      "[--logits K] [--profile] <prompt>",
+      "[--logits K] [--profile] [--exact] <prompt>",
       "write text with the loaded model (defaults: -n 128, --temp 0.8, --top-k 40, --top-p 0.95, --min-p 0.05, "
-      "--repeat-penalty 1.1 over the last 64 tokens (1 = off), --seed 1162691151; --temp 0 is greedy; --profile: time per operation; Ctrl-C stops)",
+      "--repeat-penalty 1.1 over the last 64 tokens (1 = off), --seed 1162691151; --temp 0 is greedy; --profile: time per operation; --exact: F32 weights in llama.cpp's x64 order, "
+      "bit for bit, about 3x slower than the default fixed point; Ctrl-C stops)",
       cmd_generate, 1 },
 };
 

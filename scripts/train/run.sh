@@ -16,9 +16,9 @@ PY=/usr/bin/python3          # Debian's python3 with python3-torch (not a pyenv 
 mkdir -p "$B/deb" "$OUT"
 
 # ---- the fixed settings of the shipped model ----
-MODEL_ARGS=(--vocab 4096 --dim 256 --layers 6 --heads 4 --ffn 704 --ctx 256 --dropout 0.05)
-TRAIN_ARGS=(--batch 16 --steps "${STEPS:-1000}" --warmup 60 --lr 1.5e-3 --lr-min 1e-4 --wd 0.1 --seed 1234
-            --eval-every 100)
+MODEL_ARGS=(--vocab 4096 --dim 256 --layers 6 --heads 4 --ffn 704 --ctx 256 --dropout 0.1)
+TRAIN_ARGS=(--batch 16 --steps "${STEPS:-2400}" --warmup 100 --lr 1.5e-3 --lr-min 1e-4 --wd 0.1 --seed 1234
+            --eval-every 200)
 
 data() {
     bash scripts/deps.sh train
@@ -33,9 +33,9 @@ data() {
     fi
     bash scripts/train/build-tok.sh
     $B/tok build/models/vocab-only.gguf docs $B/data/train.txt $B/data/train.full.u16
-    # --rounds 1 reproduces the shipped model's vocabulary; 0 would be 3% denser (vocab.py).
-    $PY scripts/train/vocab.py --tokenizer build/models/tokenizer.model --counts $B/data/train.full.u16 \
-        --text $B/data/train.txt --tok $B/tok --size 4096 --rounds 1 --out $B/data/vocab.gguf
+    # LLaMA's first 4096 pieces (vocab.py --cut first; docs/TRAINING.md says why).
+    $PY scripts/train/vocab.py --tokenizer build/models/tokenizer.model --cut first --size 4096 \
+        --out $B/data/vocab.gguf
     $B/tok $B/data/vocab.gguf docs $B/data/train.txt $B/data/train.u16
     $B/tok $B/data/vocab.gguf docs $B/data/val.txt $B/data/val.u16
 }

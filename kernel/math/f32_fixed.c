@@ -1,0 +1,180 @@
+/* F32 rows in fixed point (see f32_fixed.h for why and how exact).
+ *
+ * Weight w (IEEE single, biased exponent e, 24-bit mantissa m with the
+ * implicit bit) is m * 2^(e - 150). Activation element x is v * 2^(X - 30)
+ * with |v| <= 2^30, X chosen per vector so that max|x| < 2^X. Then
+ *     w * x = (m * v) * 2^(e - 150 + X - 30)
+ * and (m * v) >> (SHIFT0 - e) puts every term on one scale, 2^(SHIFT0 - 180 + X).
+ * With e <= E_REF the shift is at least GUARD, so a term is below
+ * 2^(24 + 30 - GUARD) = 2^48 and F32FX_MAX_COLS = 2^15 terms fit in int64.
+ * Zero and subnormal weights (e = 0) shift out entirely (63 bits: at most
+ * one unit, 2^-48 of the largest possible term). A row with a larger or
+ * non-finite weight goes to the caller's exact path. */
+#include <emmintrin.h>
+
+#include "math/f32_fixed.h"
+#include "lib/errno.h"
+
+#define XBITS 30
+#define E_REF 130                 /* |w| < 2^(E_REF - 126) = 16 */
+#define GUARD 6
+#define SHIFT0 (E_REF + GUARD)
+#define TOK_GROUP 4
+
+static int exact_mode;
+
+void f32fx_set_exact(int exact) { exact_mode = exact != 0; }
+int f32fx_exact(void) { return exact_mode; }
+
+size_t f32fx_scratch_bytes(size_t cols, uint32_t n_tok)
+{
+    if (cols == 0 || cols > F32FX_MAX_COLS)
+        return 0;
+    return (size_t)n_tok * (cols * sizeof(int32_t) + sizeof(int)) + 16;
+}
+
+static inline uint32_t float_bits(float f)
+{
+    union { float f; uint32_t u; } b = { .f = f };
+    return b.u;
+}
+
+/* 2^k as a double, -1022 <= k <= 1023, without libm. */
+static inline double pow2d(int k)
+{
+    union { uint64_t u; double d; } b = { .u = (uint64_t)(1023 + k) << 52 };
+    return b.d;
+}
+
+/* x -> v (rounded to nearest) and its exponent. -ERANGE if an element is
+ * infinite or NaN. */
+static int to_fixed(const float *x, size_t n, int32_t *v, int *exp)
+{
+    uint32_t maxbits = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = float_bits(x[i]) & 0x7fffffffu;
+        if (u >= 0x7f800000u)
+            return -ERANGE;
+        maxbits = u > maxbits ? u : maxbits;
+    }
+    int ex = (int)(maxbits >> 23) - 126;      /* max|x| < 2^ex, -126 <= ex <= 128 */
+    const double scale = pow2d(XBITS - ex);   /* exact in double for every ex */
+    for (size_t i = 0; i < n; i++)
+        v[i] = _mm_cvtsd_si32(_mm_set_sd((double)x[i] * scale));   /* nearest; |v| <= 2^30 */
+    *exp = ex;
+    return 0;
+}
+
+/* The largest biased exponent in a row (exact, for rows the OR test flags). */
+static uint32_t max_exponent(const uint32_t *w, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = (w[i] >> 23) & 0xff;
+        m = e > m ? e : m;
+    }
+    return m;
+}
+
+/* A weight's shift to the common scale (clamped: zero and subnormal weights
+ * shift out; e > E_REF gives garbage, and the row is redone) and its
+ * mantissa with the sign applied. */
+#define DECODE(u, s, m)                                                       \
+    do {                                                                      \
+        int32_t s_ = SHIFT0 - (int32_t)(((u) >> 23) & 0xff);                  \
+        (s) = (s_ > 63 ? 63 : s_) & 63;                                       \
+        int64_t sg_ = (int64_t)((int32_t)(u) >> 31);                          \
+        (m) = ((int64_t)(((u) & 0x7fffffu) | 0x800000u) ^ sg_) - sg_;         \
+    } while (0)
+
+/* Fixed-point dot of one row with one activation; *ob gets the OR of the
+ * row's bits (its exponent field bounds every exponent in the row). Two
+ * weights and two activations per load: under TCG a guest load is a
+ * softmmu lookup, a shift is one host instruction. */
+static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32_t *ob)
+{
+    int64_t acc = 0;
+    uint32_t o = 0;
+    size_t i = 0;
+    for (; i + 2 <= cols; i += 2) {
+        uint64_t wp, xp;
+        __builtin_memcpy(&wp, w + i, sizeof wp);
+        __builtin_memcpy(&xp, x + i, sizeof xp);
+        uint32_t u0 = (uint32_t)wp, u1 = (uint32_t)(wp >> 32);
+        int32_t s0, s1;
+        int64_t m0, m1;
+        o |= u0 | u1;
+        DECODE(u0, s0, m0);
+        DECODE(u1, s1, m1);
+        acc += (m0 * (int32_t)xp) >> s0;
+        acc += (m1 * (int32_t)(xp >> 32)) >> s1;
+    }
+    for (; i < cols; i++) {
+        int32_t s0;
+        int64_t m0;
+        o |= w[i];
+        DECODE(w[i], s0, m0);
+        acc += (m0 * x[i]) >> s0;
+    }
+    *ob = o;
+    return acc;
+}
+
+/* The same for four activations (prompt evaluation): each weight is
+ * decoded once for the four. */
+static void row_dot4(const uint32_t *w, size_t cols, const int32_t *x0, const int32_t *x1, const int32_t *x2,
+                     const int32_t *x3, int64_t acc[4], uint32_t *ob)
+{
+    int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    uint32_t o = 0;
+    for (size_t i = 0; i < cols; i++) {
+        uint32_t u = w[i];
+        int32_t s;
+        int64_t m;
+        o |= u;
+        DECODE(u, s, m);
+        a0 += (m * x0[i]) >> s;
+        a1 += (m * x1[i]) >> s;
+        a2 += (m * x2[i]) >> s;
+        a3 += (m * x3[i]) >> s;
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    *ob = o;
+}
+
+int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback)
+{
+    if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
+        return -EINVAL;
+    int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
+    int *exps = (int *)(xv + (size_t)n_tok * cols);
+    for (uint32_t k = 0; k < n_tok; k++) {
+        int rc = to_fixed(x + (size_t)k * ldx, cols, xv + (size_t)k * cols, &exps[k]);
+        if (rc < 0)
+            return rc;
+    }
+    const uint32_t *row = (const uint32_t *)w;
+    for (size_t r = 0; r < rows; r++, row += cols) {
+        for (uint32_t k0 = 0; k0 < n_tok;) {
+            const int nt = n_tok - k0 < TOK_GROUP ? 1 : TOK_GROUP;   /* the tail one at a time */
+            const int32_t *x0 = xv + (size_t)k0 * cols;
+            int64_t acc[TOK_GROUP];
+            uint32_t ob;
+            if (nt == 1)
+                acc[0] = row_dot1(row, cols, x0, &ob);
+            else
+                row_dot4(row, cols, x0, x0 + cols, x0 + 2 * cols, x0 + 3 * cols, acc, &ob);
+            int redo = ((ob >> 23) & 0xff) > E_REF && max_exponent(row, cols) > E_REF;
+            for (int k = 0; k < nt; k++) {
+                float *o = &out[(size_t)(k0 + k) * ldo + r];
+                if (redo)
+                    fallback(cols, o, row, x + (size_t)(k0 + k) * ldx);
+                else
+                    *o = (float)((double)acc[k] * pow2d(SHIFT0 - 150 - XBITS + exps[k0 + k]));
+            }
+            k0 += (uint32_t)nt;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* F32 weight rows times activations in fixed-point integer arithmetic.
+ *
+ * Why: under QEMU's TCG every float operation is a softfloat call, while
+ * integer instructions run as host code. ggml's F32 dot (x64 build) costs
+ * three emulated float operations per element (multiply, widen, add in
+ * double); this costs none. Each weight's mantissa times the activation's
+ * 30-bit fixed-point value is shifted by the weight's exponent into a 64-bit
+ * accumulator, and the sum is rounded to float once. The result is the
+ * exact dot product of the weights and the fixed-point activation to about
+ * 2^-40 of the largest term, then rounded: it differs from ggml's
+ * (float-rounded products, double sum, rounded) by about one float ulp of
+ * the result, well inside issue 9's 1e-6 for F32 (docs/MATH.md measures it).
+ *
+ * f32fx_set_exact(1) turns it off: F32 then runs ggml's own order, bit-exact
+ * with llama.cpp (generate --exact). */
+#ifndef EMBODIOS_MATH_F32_FIXED_H
+#define EMBODIOS_MATH_F32_FIXED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Widest row the accumulator takes without overflow (2^48 per term). */
+#define F32FX_MAX_COLS 32768
+
+/* One activation vector in fixed point: x[i] ~= v[i] * 2^(exp - 30). */
+struct f32fx_vec {
+    int32_t *v;
+    int exp;
+};
+
+/* Whether F32 matmuls take the fixed-point path (default) or ggml's exact
+ * order (exact = 1). */
+void f32fx_set_exact(int exact);
+int f32fx_exact(void);
+
+/* Scratch bytes for n_tok activations of cols elements (0: path not usable). */
+size_t f32fx_scratch_bytes(size_t cols, uint32_t n_tok);
+
+/* out[t * ldo + r] = dot(W row r, x[t * ldx ..]) for F32 rows, as matmul.
+ * fallback(row, token) handles a row with a weight of 16 or more in
+ * magnitude (or not finite), where the accumulator could overflow; a token
+ * whose activation is not finite makes the whole call return -ERANGE before
+ * writing anything (the caller then runs the exact path). 0 on success. */
+typedef void (*f32fx_fallback_fn)(size_t cols, float *out, const void *row, const void *x);
+int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback);
+
+#endif

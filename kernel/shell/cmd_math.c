@@ -1,9 +1,10 @@
-/* mathbench [type...] [--rows R --cols C] [--reps N]: times matvec per weight
+/* mathbench [type...] [--rows R --cols C] [--reps N] [--fast] [--exact]: times matvec per weight
  * type at every SIMD level the CPU has (scalar, SSE2, AVX2), with the
  * calibrated TSC. Default: the hot types for the 15M model's shapes,
  * 768x288 (an FFN matrix) and 32000x288 (the output matrix); 256 columns
  * for the K-quants, whose rows are multiples of 256. --fast: F32/F16 in
- * float lanes (quant_set_fast_mode) instead of ggml's order. The work that
+ * float lanes (quant_set_fast_mode) instead of ggml's order; --exact: F32 in
+ * ggml's order instead of fixed point (math/f32_fixed.h). The work that
  * touches floats is in kernel/math (this file is general-registers-only). */
 #include "core/heap.h"
 #include "core/printk.h"
@@ -12,6 +13,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 #include "math/cpu_features.h"
+#include "math/f32_fixed.h"
 #include "math/mathbench.h"
 #include "math/matvec.h"
 #include "math/quant.h"
@@ -82,10 +84,10 @@ static int cmd_mathbench(int argc, char **argv)
     size_t ntypes = 0, rows = 0, cols = 0;
     unsigned reps = 5;
     unsigned long long v;
-    int fast = 0;
+    int fast = 0, exact = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--fast")) {
-            fast = 1;
+        if (!strcmp(argv[i], "--fast") || !strcmp(argv[i], "--exact")) {
+            *(argv[i][2] == 'f' ? &fast : &exact) = 1;
             continue;
         }
         int opt = i + 1 < argc && (!strcmp(argv[i], "--rows") || !strcmp(argv[i], "--cols") ||
@@ -112,6 +114,7 @@ static int cmd_mathbench(int argc, char **argv)
     if (reps == 0 || reps > 1000)
         return shell_usage("mathbench");
     quant_set_fast_mode(fast);
+    f32fx_set_exact(exact);
     printk("matvec time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n", reps);
     for (size_t t = 0; t < ntypes; t++) {
         /* default width: 288 (the 15M model), 256 for the K-quants (their block) */
@@ -128,11 +131,12 @@ static int cmd_mathbench(int argc, char **argv)
         }
     }
     quant_set_fast_mode(0);
+    f32fx_set_exact(0);
     return 0;
 }
 
 static const struct shell_command math_commands[] = {
-    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast]",
+    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast] [--exact]",
       "time matvec per weight type at each SIMD level", cmd_mathbench, 0 },
 };
 

@@ -113,6 +113,28 @@ static inline void widen(__m128i v, __m128i *lo, __m128i *hi)
     *hi = _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
 }
 
+/* Q5_0's fifth bits: for 16 bits of qh, the 16 bytes to add to the low
+ * nibbles so that they become the signed values (nibble | bit << 4) - 16,
+ * i.e. 0 where the bit is set and -16 where it is not. One 16-byte load per
+ * 16 elements instead of the unpack/compare sequence (unpacks are helper
+ * calls under TCG). 1 MiB, filled on first use. */
+static __m128i q5_table[1 << 16];
+
+static const __m128i *q5_high_bits(void)
+{
+    static int ready;
+    if (!ready) {
+        for (uint32_t v = 0; v < (1u << 16); v++) {
+            int8_t b[16];
+            for (int j = 0; j < 16; j++)
+                b[j] = (v >> j) & 1 ? 0 : -16;
+            memcpy(&q5_table[v], b, sizeof b);
+        }
+        ready = 1;
+    }
+    return q5_table;
+}
+
 /* One Q8_0 or Q5_0 weight block as signed bytes (elements 0-15, 16-31). */
 static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, __m128i *e1)
 {
@@ -123,18 +145,12 @@ static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, _
         return;
     }
     const struct block_q5_0 *b = (const void *)blk;
-    const __m128i m4 = _mm_set1_epi8(0x0F), sixteen = _mm_set1_epi8(16);
-    const __m128i bits = _mm_set_epi8((char)128, 64, 32, 16, 8, 4, 2, 1, (char)128, 64, 32, 16, 8, 4, 2, 1);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i *hb = q5_high_bits();
     uint32_t qh = (uint32_t)b->qh[0] | (uint32_t)b->qh[1] << 8 | (uint32_t)b->qh[2] << 16 | (uint32_t)b->qh[3] << 24;
-    __m128i h = _mm_cvtsi32_si128((int)qh);
-    h = _mm_unpacklo_epi8(h, h);                 /* b0 b0 b1 b1 b2 b2 b3 b3 */
-    h = _mm_unpacklo_epi16(h, h);                /* each byte x4 */
-    __m128i h0 = _mm_unpacklo_epi32(h, h), h1 = _mm_unpackhi_epi32(h, h);   /* b0 x8 b1 x8 | b2 x8 b3 x8 */
-    h0 = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h0, bits), bits), sixteen);   /* bit j of qh -> 16 */
-    h1 = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h1, bits), bits), sixteen);
     __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
-    *e0 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(q, m4), h0), sixteen);
-    *e1 = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), m4), h1), sixteen);
+    *e0 = _mm_add_epi8(_mm_and_si128(q, m4), hb[qh & 0xFFFF]);
+    *e1 = _mm_add_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), hb[qh >> 16]);
 }
 
 /* One Q5_0 weight row to int16 values and float scales (prefill). */

@@ -5,7 +5,9 @@
  * integer code (host-speed) and stay scalar:
  *  - K.Q: the fp16 values are exact in float, so converting K's row and Q
  *    through the table and taking dot_f32_sse2 (float products, summed in
- *    double in order) is dot_f16's arithmetic, product for product;
+ *    double in order) is dot_f16's arithmetic, product for product; where
+ *    the F16 dot is another order (the haswell one at -cpu max), that
+ *    kernel itself, as attend_head calls it;
  *  - the V accumulator is kept as floats that are always fp16 values
  *    (acc = fp16(acc * ms), acc = fp16(acc + v * vs), rounded per lane as
  *    fp32_to_fp16 does), which is what re-reading the fp16 vector gives. */
@@ -16,12 +18,13 @@
 #include "math/quant.h"
 
 static float qf[LLAMA_MAX_HEAD_DIM], kf[LLAMA_MAX_HEAD_DIM], acc[LLAMA_MAX_HEAD_DIM] __attribute__((aligned(16)));
+static uint16_t q16[LLAMA_MAX_HEAD_DIM];
 
 int llama_attn_fast_off;
 
 int llama_attn_fast_ok(void)
 {
-    return !llama_attn_fast_off && quant_type_get(QT_F16)->vec_dot == dot_f16;   /* the generic order attend_head uses */
+    return !llama_attn_fast_off;
 }
 
 static inline float round16(const float *t, float x) { return t[fp32_to_fp16(x)]; }
@@ -53,18 +56,25 @@ void llama_attend_head_fast(struct llama_state *st, const struct llama_shape *s,
     const uint32_t hd = s->head_dim;
     const float scale = 1.0f / k_sqrtf((float)hd);
     const size_t layer_off = (size_t)layer * st->n_ctx * s->kv_dim + (size_t)kv_head * hd;
+    const quant_dot_fn f16_dot = quant_type_get(QT_F16)->vec_dot;
+    const int generic = f16_dot == dot_f16;
     for (uint32_t i = 0; i < hd; i++) {
-        qf[i] = t[fp32_to_fp16(q[i])];
+        q16[i] = fp32_to_fp16(q[i]);
+        qf[i] = t[q16[i]];
         acc[i] = 0.0f;
     }
     float sum = 0.0f, max = -__builtin_inff();
     for (uint32_t p = 0; p <= pos; p++) {
         const uint16_t *k = st->key_cache + layer_off + (size_t)p * s->kv_dim;
         const uint16_t *v = st->value_cache + layer_off + (size_t)p * s->kv_dim;
-        for (uint32_t i = 0; i < hd; i++)
-            kf[i] = t[k[i]];
         float dot;
-        dot_f32_sse2(hd, &dot, kf, qf);
+        if (generic) {
+            for (uint32_t i = 0; i < hd; i++)
+                kf[i] = t[k[i]];
+            dot_f32_sse2(hd, &dot, kf, qf);
+        } else {
+            f16_dot(hd, &dot, k, q16);
+        }
         const float score = dot * scale;
         float ms = 1.0f, vs = 1.0f;
         if (score > max) {

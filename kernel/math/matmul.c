@@ -14,7 +14,10 @@
  *     sum += (float)isum * (d_w * d_x)
  * (IEEE multiplication commutes, so Q5_0's (d_w * d_x) * isum is the same),
  * and integer sums are exact in any order, so every result is bit-identical
- * to vec_dot's for that row and token. */
+ * to vec_dot's for that row and token.
+ *
+ * Q4_K/Q5_K/Q6_K (generic order): matmul_k.c for several tokens,
+ * matvec_k.c for one. */
 #include <emmintrin.h>
 
 #include "math/f32_fixed.h"
@@ -63,12 +66,12 @@ size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
     if (t->type == QT_F32)
         return f32fx_scratch_bytes(cols, n_tok);   /* 0 where only the exact path runs */
     size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
-    if (n_tok == 1)
-        return generic;   /* one token: matvec_rows4 needs only the converted row, as matvec */
     if (t->type == QT_Q4_K || t->type == QT_Q5_K || t->type == QT_Q6_K) {
-        size_t k = matmul_k_scratch_bytes(cols, n_tok);
+        size_t k = n_tok == 1 ? matvec_k_scratch_bytes(cols) : matmul_k_scratch_bytes(cols, n_tok);
         return k > generic ? k : generic;
     }
+    if (n_tok == 1)
+        return generic;   /* one token: matvec_rows4 needs only the converted row, as matvec */
     if (t->type != QT_Q8_0 && t->type != QT_Q5_0)
         return generic;
     struct fast_layout l;
@@ -317,6 +320,8 @@ int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *
         matvec_rows4(t, w, rows, cols, scratch, out);
         return 0;
     }
+    if (n_tok == 1 && matmul_k_supported(t))
+        return matvec_k(t, w, rows, cols, x, out, scratch);
     if (n_tok > 1 && matmul_k_supported(t))
         return matmul_k(t, w, rows, cols, x, ldx, n_tok, out, ldo, scratch);
     if (fast_path(t))

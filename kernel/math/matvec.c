@@ -6,12 +6,9 @@
 
 size_t matvec_scratch_bytes(uint32_t type, size_t cols)
 {
-    const struct quant_type *t = quant_type_get(type);
-    if (!t)
-        return 0;
-    if (t->vec_dot_type == QT_F32)
-        return matmul_scratch_bytes(type, cols, 1);   /* F32: the fixed-point path's */
-    return quant_row_bytes(t->vec_dot_type, cols);
+    /* what matmul needs for one token: the converted row, or more for F32's
+     * fixed-point path and the K-quants' split activation */
+    return matmul_scratch_bytes(type, cols, 1);
 }
 
 int matvec_converted(uint32_t type, const void *w, size_t rows, size_t cols,

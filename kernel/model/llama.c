@@ -242,8 +242,8 @@ static int all_finite(const float *x, uint32_t n)
  * file can overflow the activations to inf/NaN, and quantizing those to Q8
  * would convert NaN to an integer (undefined in C). The pass stops with
  * -ERANGE instead of printing garbage; the check costs one compare per
- * column. Q8_0/Q5_0 rows go four at a time (math/matmul.c), with matvec's
- * results and scratch. */
+ * column. Q8_0/Q5_0 rows go four at a time (math/matmul.c), K-quant rows
+ * through math/matvec_k.c, with matvec's results and scratch. */
 int llama_op_matmul(const struct llama_matrix *m, const float *x, uint32_t n_tok, float *out, void *scratch)
 {
     if (!all_finite(x, m->cols * n_tok))

@@ -4,7 +4,10 @@
  * 768x288 (an FFN matrix) and 32000x288 (the output matrix); 256 columns
  * for the K-quants, whose rows are multiples of 256. --fast: F32/F16 in
  * float lanes (quant_set_fast_mode) instead of ggml's order; --exact: F32 in
- * ggml's order instead of fixed point (math/f32_fixed.h). The work that
+ * ggml's order instead of fixed point (math/f32_fixed.h). --decode:
+ * time matmul with one token (what generation runs: Q8_0/Q5_0 four rows at
+ * a time, the K-quants' split-activation path) instead of one vec_dot per
+ * row; the checksums must be the same as without it. The work that
  * touches floats is in kernel/math (this file is general-registers-only). */
 #include "core/heap.h"
 #include "core/printk.h"
@@ -15,6 +18,7 @@
 #include "math/cpu_features.h"
 #include "math/f32_fixed.h"
 #include "math/mathbench.h"
+#include "math/matmul.h"
 #include "math/matvec.h"
 #include "math/quant.h"
 #include "shell/command.h"
@@ -39,6 +43,16 @@ static int parse_type(const char *s, uint32_t *out)
 }
 
 /* One type, one shape: microseconds per matvec at each level. */
+static int bench_decode;
+
+static void run(uint32_t type, const void *w, size_t rows, size_t cols, const float *x, float *out, void *scratch)
+{
+    if (bench_decode)
+        matmul(type, w, rows, cols, x, cols, 1, out, rows, scratch);
+    else
+        matvec(type, w, rows, cols, x, out, scratch);
+}
+
 static int bench_one(uint32_t type, size_t rows, size_t cols, unsigned reps)
 {
     size_t wbytes = quant_row_bytes(type, cols) * rows;
@@ -59,12 +73,12 @@ static int bench_one(uint32_t type, size_t rows, size_t cols, unsigned reps)
     printk("  %-5s %5lux%-4lu %6lu KB:", quant_type_get(type)->name, rows, cols, wbytes / 1024);
     for (int level = 0; level <= max; level++) {
         cpu_simd_set_level(level);
-        matvec(type, w, rows, cols, x, out, scratch);   /* warm up */
+        run(type, w, rows, cols, x, out, scratch);   /* warm up */
         /* the minimum: other processes on the host stall the emulator at times */
         uint64_t us = ~0ull;
         for (unsigned r = 0; r < reps; r++) {
             uint64_t t0 = time_us();
-            matvec(type, w, rows, cols, x, out, scratch);
+            run(type, w, rows, cols, x, out, scratch);
             uint64_t dt = time_us() - t0;
             us = dt < us ? dt : us;
         }
@@ -85,9 +99,14 @@ static int cmd_mathbench(int argc, char **argv)
     unsigned reps = 5;
     unsigned long long v;
     int fast = 0, exact = 0;
+    bench_decode = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--fast") || !strcmp(argv[i], "--exact")) {
             *(argv[i][2] == 'f' ? &fast : &exact) = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--decode")) {
+            bench_decode = 1;
             continue;
         }
         int opt = i + 1 < argc && (!strcmp(argv[i], "--rows") || !strcmp(argv[i], "--cols") ||
@@ -115,7 +134,8 @@ static int cmd_mathbench(int argc, char **argv)
         return shell_usage("mathbench");
     quant_set_fast_mode(fast);
     f32fx_set_exact(exact);
-    printk("matvec time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n", reps);
+    printk("%s time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n",
+           bench_decode ? "matmul (one token)" : "matvec", reps);
     for (size_t t = 0; t < ntypes; t++) {
         /* default width: 288 (the 15M model), 256 for the K-quants (their block) */
         size_t c = cols ? cols : quant_type_get(types[t])->block_size == QK_K ? 256 : 288;
@@ -136,8 +156,8 @@ static int cmd_mathbench(int argc, char **argv)
 }
 
 static const struct shell_command math_commands[] = {
-    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast] [--exact]",
-      "time matvec per weight type at each SIMD level", cmd_mathbench, 0 },
+    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast] [--exact] [--decode]",
+      "time matvec (or --decode: matmul, one token) per weight type at each SIMD level", cmd_mathbench, 0 },
 };
 
 void math_commands_register(void)

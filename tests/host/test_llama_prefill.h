@@ -62,6 +62,63 @@ static void check_prefill(const struct llama_weights *w, const int32_t *ids, int
     llama_state_free(&st);
 }
 
+/* Extreme K-quant superblocks for the decode path's int16 sums: the largest
+ * weight magnitudes (Q4_K/Q5_K bytes 0xFF: values 15/31, scales and mins
+ * 63; Q6_K bytes 0: value -32, scales -128), fp16 scales kept. */
+static void k_extremes(uint32_t type, uint8_t *w, size_t blocks)
+{
+    const struct quant_type *t = quant_type_get(type);
+    for (size_t i = 0; i < blocks; i++, w += t->block_bytes) {
+        if (type == QT_Q6_K) {
+            memset(w, 0, 192);                   /* ql, qh */
+            memset(w + 192, 0x80, 16);           /* scales */
+        } else {
+            memset(w + 4, 0xFF, t->block_bytes - 4);   /* after d, dmin */
+        }
+    }
+}
+
+/* matmul with one token (matvec_k.c's split-activation path for the
+ * generic-order K-quants) vs vec_dot per row, bitwise: 1 to 3 superblocks
+ * per row (and 5), row counts 1, 3, 7; random rows and extreme ones with
+ * activations of one sign (all Q8_K values -127 or 127). */
+static void check_matvec_k(void)
+{
+    static const uint32_t types[] = { QT_Q4_K, QT_Q5_K, QT_Q6_K };
+    static const size_t cols_list[] = { 256, 512, 768, 1280 };
+    static const size_t rows_list[] = { 1, 3, 7 };
+    static uint8_t w[7 * 1280 * 2];
+    static float x[1280], out[7], one[7];
+    static uint8_t scratch[1 << 16], vscratch[1 << 16];
+    int bad = 0, runs = 0;
+    for (size_t ti = 0; ti < 3; ti++)
+        for (size_t ci = 0; ci < 4; ci++)
+            for (size_t ri = 0; ri < 3; ri++)
+                for (int extreme = 0; extreme < 3; extreme++) {
+                    uint32_t type = types[ti];
+                    size_t cols = cols_list[ci], rows = rows_list[ri];
+                    CHECK(matmul_scratch_bytes(type, cols, 1) <= sizeof(scratch));
+                    CHECK(quant_row_bytes(type, cols) * rows <= sizeof(w));
+                    mathbench_fill(type, w, rows, cols, x, 1000 * ti + 10 * ci + ri + 1);
+                    if (extreme) {
+                        k_extremes(type, w, rows * cols / QK_K);
+                        for (size_t i = 0; i < cols; i++)
+                            x[i] = extreme == 1 ? 1.0f : -0.5f - (float)(i % 7) / 16;
+                    }
+                    CHECK_EQ_INT(matmul(type, w, rows, cols, x, cols, 1, out, rows, scratch), 0);
+                    CHECK_EQ_INT(matvec(type, w, rows, cols, x, one, vscratch), 0);
+                    runs++;
+                    if (memcmp(out, one, rows * sizeof(float)) != 0) {
+                        if (!bad)
+                            fprintf(stderr, "  matmul (one token) %s %zux%zu differs from vec_dot (extreme %d)\n",
+                                    quant_type_get(type)->name, rows, cols, extreme);
+                        bad++;
+                    }
+                }
+    CHECK_EQ_INT(runs, 3 * 4 * 3 * 3);
+    CHECK_EQ_INT(bad, 0);
+}
+
 /* matmul vs matvec, bitwise, for every type at the current SIMD level. */
 static void check_matmul_types(void)
 {
@@ -94,6 +151,7 @@ static void check_matmul_types(void)
         }
     }
     CHECK_EQ_INT(bad, 0);
+    check_matvec_k();
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, 33, x, COLS, 1, out, ROWS, scratch), -EINVAL);
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, 0, out, ROWS, scratch), -EINVAL);
 }

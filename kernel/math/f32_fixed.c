@@ -30,7 +30,7 @@ size_t f32fx_scratch_bytes(size_t cols, uint32_t n_tok)
 {
     if (cols == 0 || cols > F32FX_MAX_COLS)
         return 0;
-    return (size_t)n_tok * (cols * sizeof(int32_t) + sizeof(int)) + 16;
+    return (size_t)(n_tok + 1) * (cols * sizeof(int32_t) + sizeof(int)) + 16;
 }
 
 static inline uint32_t float_bits(float f)
@@ -120,25 +120,29 @@ static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32
     return acc;
 }
 
-/* The same for four activations (prompt evaluation): each weight is
- * decoded once for the four. */
-static void row_dot4(const uint32_t *w, size_t cols, const int32_t *x0, const int32_t *x1, const int32_t *x2,
-                     const int32_t *x3, int64_t acc[4], uint32_t *ob)
+/* The same for TOK_GROUP activations stored interleaved (element i of
+ * token k at x[i * TOK_GROUP + k]): each weight is decoded once for the
+ * group, and two activations come per 64-bit load. */
+static void row_dot_group(const uint32_t *w, size_t cols, const int32_t *x, int64_t acc[TOK_GROUP], uint32_t *ob)
 {
-    int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int64_t a[TOK_GROUP] = { 0 };
     uint32_t o = 0;
-    for (size_t i = 0; i < cols; i++) {
+    for (size_t i = 0; i < cols; i++, x += TOK_GROUP) {
         uint32_t u = w[i];
         int32_t s;
         int64_t m;
         o |= u;
         DECODE(u, s, m);
-        a0 += (m * x0[i]) >> s;
-        a1 += (m * x1[i]) >> s;
-        a2 += (m * x2[i]) >> s;
-        a3 += (m * x3[i]) >> s;
+#pragma GCC unroll 8
+        for (int k = 0; k < TOK_GROUP; k += 2) {
+            uint64_t xp;
+            __builtin_memcpy(&xp, x + k, sizeof xp);
+            a[k] += (m * (int32_t)xp) >> s;
+            a[k + 1] += (m * ((int64_t)xp >> 32)) >> s;
+        }
     }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    for (int k = 0; k < TOK_GROUP; k++)
+        acc[k] = a[k];
     *ob = o;
 }
 
@@ -149,10 +153,18 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
         return -EINVAL;
     int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
     int *exps = (int *)(xv + (size_t)n_tok * cols);
+    const uint32_t n_grouped = n_tok / TOK_GROUP * TOK_GROUP;
+    int32_t *tmp = (int32_t *)(exps + n_tok);
     for (uint32_t k = 0; k < n_tok; k++) {
-        int rc = to_fixed(x + (size_t)k * ldx, cols, xv + (size_t)k * cols, &exps[k]);
+        int32_t *dst = k < n_grouped ? tmp : xv + (size_t)k * cols;
+        int rc = to_fixed(x + (size_t)k * ldx, cols, dst, &exps[k]);
         if (rc < 0)
             return rc;
+        if (k < n_grouped) {   /* interleave: group k / G, element i at [i * G + k % G] */
+            int32_t *g = xv + (size_t)(k / TOK_GROUP) * TOK_GROUP * cols + k % TOK_GROUP;
+            for (size_t i = 0; i < cols; i++)
+                g[i * TOK_GROUP] = tmp[i];
+        }
     }
     const uint32_t *row = (const uint32_t *)w;
     for (size_t r = 0; r < rows; r++, row += cols) {
@@ -164,7 +176,7 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
             if (nt == 1)
                 acc[0] = row_dot1(row, cols, x0, &ob);
             else
-                row_dot4(row, cols, x0, x0 + cols, x0 + 2 * cols, x0 + 3 * cols, acc, &ob);
+                row_dot_group(row, cols, x0, acc, &ob);
             int redo = ((ob >> 23) & 0xff) > E_REF && max_exponent(row, cols) > E_REF;
             for (int k = 0; k < nt; k++) {
                 float *o = &out[(size_t)(k0 + k) * ldo + r];

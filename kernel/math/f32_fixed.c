@@ -96,6 +96,7 @@ static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32
     int64_t acc = 0;
     uint32_t o = 0;
     size_t i = 0;
+    uint64_t o2 = 0;   /* the OR of the weights, two at a time */
     for (; i + 2 <= cols; i += 2) {
         uint64_t wp, xp;
         __builtin_memcpy(&wp, w + i, sizeof wp);
@@ -103,7 +104,7 @@ static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32
         uint32_t u0 = (uint32_t)wp, u1 = (uint32_t)(wp >> 32);
         int32_t s0, s1;
         int64_t m0, m1;
-        o |= u0 | u1;
+        o2 |= wp;
         DECODE(u0, s0, m0);
         DECODE(u1, s1, m1);
         acc += (m0 * (int32_t)xp) >> s0;
@@ -116,7 +117,7 @@ static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32
         DECODE(w[i], s0, m0);
         acc += (m0 * x[i]) >> s0;
     }
-    *ob = o;
+    *ob = o | (uint32_t)o2 | (uint32_t)(o2 >> 32);
     return acc;
 }
 

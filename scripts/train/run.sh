@@ -53,9 +53,9 @@ export_all() {
     $PY scripts/train/export.py --ckpt "$OUT/austen.pt" --vocab $B/data/vocab.gguf --out "$OUT/austen-f32.gguf" --type f32
     $PY scripts/train/export.py --ckpt "$OUT/austen.pt" --vocab $B/data/vocab.gguf --out "$OUT/austen-f16.gguf" --type f16
     $B/llama_check "$lib" quantize "$OUT/austen-f32.gguf" "$OUT/austen-q8_0.gguf" 7
-    # Q4_K_M, but ffn_down (704 columns, not a multiple of Q4_K's 256) in Q8_0
-    # instead of llama.cpp's Q5_0 fallback: the kernel has no Q5_0 kernels.
-    $B/llama_check "$lib" quantize "$OUT/austen-f32.gguf" "$OUT/austen-q4_k_m.gguf" 15 "ffn_down=8"
+    # llama.cpp's own Q4_K_M mix: ffn_down (704 columns, not a multiple of
+    # Q4_K's 256-element super-block) falls back to Q5_0, as llama.cpp does.
+    $B/llama_check "$lib" quantize "$OUT/austen-f32.gguf" "$OUT/austen-q4_k_m.gguf" 15
     $PY scripts/train/check_export.py --ckpt "$OUT/austen.pt" --gguf "$OUT/austen-f32.gguf" \
         --tokens $B/data/val.u16 --check $B/llama_check --lib "$lib" --n 256 --tol 5e-5
     echo "type   bytes      validation loss (llama.cpp, nats/token)"

@@ -1,43 +1,33 @@
 #!/usr/bin/env python3
-"""Cuts LLaMA's 32000-piece SentencePiece vocabulary to N pieces, keeping <unk> <s> </s> (ids 0-2) and the 256 byte-fallback
-pieces <0x00>..<0xFF> (ids 3-258) so any text still encodes. Pieces keep
-their text, score and type, and their relative order, so the cut vocabulary
-is a SentencePiece vocabulary like the original and the same merge rule
-(highest-scoring adjacent pair) applies to it.
+"""Cuts LLaMA's 32000-piece SentencePiece vocabulary to N pieces, keeping
+<unk> <s> </s> (ids 0-2) and the 256 byte-fallback pieces <0x00>..<0xFF>
+(ids 3-258) so any text still encodes. Pieces keep their text, score and
+type, and their relative order, so the cut vocabulary is a SentencePiece
+vocabulary like the original and the same merge rule (highest-scoring
+adjacent pair) applies to it.
 
   vocab.py --tokenizer tokenizer.model --size 4096 --out vocab.gguf          (--cut first)
   vocab.py --tokenizer tokenizer.model --cut corpus --counts train.full.u16 --size 4096 --out vocab.gguf
 
 --cut first (the default, and the shipped model's): LLaMA's first N ids. Its
 pieces after the bytes are in SentencePiece's own priority order (score 0,
--1, -2, ...), so every merge path of a kept piece runs through kept pieces,
-and the cut does not depend on the corpus. It is also the plain reading of
-"LLaMA's vocabulary cut to 4,096 pieces" in issue 11, whose 3.32
-nats/token feasibility figure the 3.1 target is set against (on the held-out
-text: 3.23 bytes/token).
+-1, -2, ...), so the merge paths of all but 7 of the first 4096 run through
+kept pieces (those 7 are never emitted), and the cut does not depend on the
+corpus. It is also the plain reading of "LLaMA's vocabulary cut to 4,096
+pieces" in issue 11, whose 3.32 nats/token feasibility figure the 3.1 target
+is set against. On the held-out text: 3.23 bytes/token.
 
---cut corpus: the N pieces the corpus uses most, with their merge paths
-(denser: 3.99 bytes/token on the held-out text; docs/TRAINING.md).
-
---counts: the training text tokenized with the full vocabulary (scripts/train/
-tok docs). A piece that is only ever an intermediate of a merge (e.g. "▁th"
-on the way to "▁the") gets no count, so after the first cut the text is
-re-tokenized with the cut vocabulary and pieces that the cut tokenizer never
-emits are swapped for the next most frequent ones (--rounds times).
-That round is a mistake with the closure: pieces that are only ever merge
-intermediates are never emitted either, and swapping them out breaks the
-paths to the pieces that need them. On the held-out text: --rounds 0 gives
-3.99 bytes/token, --rounds 1 3.88. The shipped model was trained with
---rounds 1 (scripts/train/run.sh keeps it so the model reproduces); a new
-model should use 0, the default.
+--cut corpus: the N pieces the training text uses most (--counts: the text
+tokenized with the full vocabulary by scripts/train/tok docs), each with the
+intermediate pieces its merge path needs (e.g. "▁th" on the way to "▁the",
+which the counts never see): denser, 3.99 bytes/token on the held-out text
+(docs/TRAINING.md weighs the two).
 """
 import argparse
 import array
 import collections
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ggufout  # noqa: E402
@@ -77,7 +67,7 @@ def closure_select(pieces, rank, n):
     path needs (without them the cut tokenizer could never produce it)."""
     score = {p[0]: p[1] for p in pieces if p[2] == 1}
     index = {p[0]: i for i, p in enumerate(pieces)}
-    keep, order = set(), []
+    keep = set()
     for i in rank:
         if i in keep:
             continue
@@ -96,10 +86,7 @@ def main():
     ap.add_argument("--tokenizer", required=True)
     ap.add_argument("--cut", choices=("first", "corpus"), default="first")
     ap.add_argument("--counts", help="for --cut corpus")
-    ap.add_argument("--text", help="training text, for the re-tokenizing rounds")
-    ap.add_argument("--tok", help="the host tokenizer tool (scripts/train/tok.c)")
     ap.add_argument("--size", type=int, default=4096)
-    ap.add_argument("--rounds", type=int, default=0)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -108,34 +95,16 @@ def main():
     if [p[2] for p in pieces[3:N_FIXED]] != [6] * 256 or pieces[1][0] != b"<s>":
         sys.exit("vocab: unexpected layout of the SentencePiece model")
     if args.cut == "first":
-        cut, ids = ggufout.cut_pieces(pieces, list(range(args.size)))
-        ggufout.write(ggufout.new_writer(cut, prefix, None, "austen vocabulary"), args.out)
-        print(f"vocab: LLaMA's first {len(cut)} pieces -> {args.out}")
-        return
-    if not args.counts:
-        sys.exit("vocab: --cut corpus needs --counts")
-    c = counts_of(args.counts)
-    rank = sorted((i for i in range(N_FIXED, len(pieces)) if c[i] > 0), key=lambda i: (-c[i], i))
-    keep = closure_select(pieces, rank, args.size - N_FIXED)
-    for rnd in range(args.rounds if args.text and args.tok else 0):
-        cut, ids = ggufout.cut_pieces(pieces, fixed + sorted(keep))
-        with tempfile.TemporaryDirectory() as tmp:
-            g = os.path.join(tmp, "v.gguf")
-            ggufout.write(ggufout.new_writer(cut, prefix, None, "vocab"), g)
-            out = os.path.join(tmp, "t.u16")
-            subprocess.run([args.tok, g, "docs", args.text, out], check=True, capture_output=True)
-            cc = counts_of(out)
-        used = {ids[j] for j in cc}
-        unused = [i for i in keep if i not in used]
-        spare = [i for i in rank if i not in keep][:len(unused)]
-        print(f"vocab: round {rnd + 1}: {len(unused)} kept pieces unused by the cut tokenizer, "
-              f"{sum(cc.values())} tokens")
-        if not unused:
-            break
-        keep = (keep - set(unused)) | set(spare)
-    cut, ids = ggufout.cut_pieces(pieces, fixed + sorted(keep))
+        kept = list(range(args.size))
+    else:
+        if not args.counts:
+            sys.exit("vocab: --cut corpus needs --counts")
+        c = counts_of(args.counts)
+        rank = sorted((i for i in range(N_FIXED, len(pieces)) if c[i] > 0), key=lambda i: (-c[i], i))
+        kept = fixed + sorted(closure_select(pieces, rank, args.size - N_FIXED))
+    cut, _ = ggufout.cut_pieces(pieces, kept)
     ggufout.write(ggufout.new_writer(cut, prefix, None, "austen vocabulary"), args.out)
-    print(f"vocab: {len(cut)} pieces -> {args.out}")
+    print(f"vocab: {len(cut)} pieces ({args.cut} cut) -> {args.out}")
 
 
 if __name__ == "__main__":

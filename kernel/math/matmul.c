@@ -116,22 +116,22 @@ static inline void widen(__m128i v, __m128i *lo, __m128i *hi)
     *hi = _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
 }
 
-/* Q5_0's fifth bits: for 16 bits of qh, the 16 bytes to add to the low
+/* Q5_0's fifth bits: for 8 bits of qh, the 8 bytes to add to the low
  * nibbles so that they become the signed values (nibble | bit << 4) - 16,
- * i.e. 0 where the bit is set and -16 where it is not. One 16-byte load per
+ * i.e. 0 where the bit is set and -16 where it is not. Two 8-byte loads per
  * 16 elements instead of the unpack/compare sequence (unpacks are helper
- * calls under TCG). 1 MiB, filled on first use. */
-static __m128i q5_table[1 << 16];
+ * calls under TCG). 2 KiB, filled on first use. */
+static uint64_t q5_table[256];
 
-static const __m128i *q5_high_bits(void)
+static const uint64_t *q5_high_bits(void)
 {
     static int ready;
     if (!ready) {
-        for (uint32_t v = 0; v < (1u << 16); v++) {
-            int8_t b[16];
-            for (int j = 0; j < 16; j++)
-                b[j] = (v >> j) & 1 ? 0 : -16;
-            memcpy(&q5_table[v], b, sizeof b);
+        for (uint32_t v = 0; v < 256; v++) {
+            uint64_t e = 0;
+            for (int j = 0; j < 8; j++)
+                e |= (uint64_t)((v >> j) & 1 ? 0x00 : 0xF0) << (8 * j);
+            q5_table[v] = e;
         }
         ready = 1;
     }
@@ -149,11 +149,13 @@ static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, _
     }
     const struct block_q5_0 *b = (const void *)blk;
     const __m128i m4 = _mm_set1_epi8(0x0F);
-    const __m128i *hb = q5_high_bits();
+    const uint64_t *hb = q5_high_bits();
     uint32_t qh = (uint32_t)b->qh[0] | (uint32_t)b->qh[1] << 8 | (uint32_t)b->qh[2] << 16 | (uint32_t)b->qh[3] << 24;
     __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
-    *e0 = _mm_add_epi8(_mm_and_si128(q, m4), hb[qh & 0xFFFF]);
-    *e1 = _mm_add_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), hb[qh >> 16]);
+    const __m128i h0 = _mm_set_epi64x((long long)hb[(qh >> 8) & 0xFF], (long long)hb[qh & 0xFF]);
+    const __m128i h1 = _mm_set_epi64x((long long)hb[qh >> 24], (long long)hb[(qh >> 16) & 0xFF]);
+    *e0 = _mm_add_epi8(_mm_and_si128(q, m4), h0);
+    *e1 = _mm_add_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), h1);
 }
 
 /* One Q5_0 weight row to int16 values and float scales (prefill). */

@@ -151,15 +151,6 @@ static float lanes_total(float sum, __m128 sa, __m128 sb)
     return sum;
 }
 
-/* Q4_K/Q5_K superblock's 6-bit scales (s) and mins (m), as ggml's get_scale_min_k4. */
-static inline void scales_k4(const uint8_t *q, int *s, int *m)
-{
-    for (int j = 0; j < 8; j++) {
-        s[j] = j < 4 ? (q[j] & 63) : ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-        m[j] = j < 4 ? (q[j + 4] & 63) : ((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-    }
-}
-
 /* Group j of a Q4_K/Q5_K superblock: 32 bytes of qs, low nibbles elements
  * 64j..64j+31 (scale sc[2j]), high nibbles 64j+32.. (sc[2j+1]); for Q5_K
  * (qh set) the fifth bits are bits 2j, 2j+1 of qh[t], t = element mod 32. */
@@ -190,17 +181,11 @@ static float row_q45_K(const uint8_t *row, size_t nsb, int five, const struct bl
     __m128 sa = _mm_setzero_ps(), sb = sa;
     float sum = 0.0f;
     for (size_t i = 0; i < nsb; i++, xs += QK_K, bs += 8) {
-        const uint8_t *scales, *qs, *qh = 0;
-        qhalf hd, hdmin;
-        if (five) {
-            const struct block_q5_K *a = (const struct block_q5_K *)row + i;
-            scales = a->scales; qs = a->qs; qh = a->qh; hd = a->d; hdmin = a->dmin;
-        } else {
-            const struct block_q4_K *a = (const struct block_q4_K *)row + i;
-            scales = a->scales; qs = a->qs; hd = a->d; hdmin = a->dmin;
-        }
+        const struct k45_fields f = k45_superblock(row, i, five);
+        const uint8_t *qs = f.qs, *qh = f.qh;
+        const qhalf hd = f.d, hdmin = f.dmin;
         int sc[8], mn[8];
-        scales_k4(scales, sc, mn);
+        k45_scales_mins(f.scales, sc, mn);
         __m128i acc_a = _mm_setzero_si128(), acc_b = acc_a;
         q45_group(qs, qh, sc, xs, 0, &acc_a, &acc_b);
         q45_group(qs, qh, sc, xs, 1, &acc_a, &acc_b);

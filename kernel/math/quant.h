@@ -42,6 +42,28 @@ struct block_q3_K { uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scale
 struct block_q4_K { qhalf d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; };
 struct block_q5_K { qhalf d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; };
 struct block_q6_K { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; qhalf d; };
+
+/* The fields of superblock i of a Q4_K (five = 0) or Q5_K row; qh is NULL
+ * for Q4_K. */
+struct k45_fields { const uint8_t *scales, *qs, *qh; qhalf d, dmin; };
+static inline struct k45_fields k45_superblock(const void *row, size_t i, int five)
+{
+    if (five) {
+        const struct block_q5_K *a = (const struct block_q5_K *)row + i;
+        return (struct k45_fields){ a->scales, a->qs, a->qh, a->d, a->dmin };
+    }
+    const struct block_q4_K *a = (const struct block_q4_K *)row + i;
+    return (struct k45_fields){ a->scales, a->qs, 0, a->d, a->dmin };
+}
+
+/* Its eight 6-bit sub-block scales and mins, as ggml's get_scale_min_k4. */
+static inline void k45_scales_mins(const uint8_t *q, int sc[8], int mn[8])
+{
+    for (int j = 0; j < 8; j++) {
+        sc[j] = j < 4 ? (q[j] & 63) : ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        mn[j] = j < 4 ? (q[j + 4] & 63) : ((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
 struct block_q8_K { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; };
 
 _Static_assert(sizeof(struct block_q4_0) == 18, "q4_0");

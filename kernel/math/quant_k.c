@@ -228,16 +228,9 @@ static void dot_q45_K(size_t n, float *out, const void *w, const void *x, int fi
     float sums[8] = { 0 }, sum = 0;
     int8_t v[QK_K];
     for (size_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *scales, *q;
-        const uint8_t *qh = 0;
-        qhalf hd, hdmin;
-        if (five) {
-            const struct block_q5_K *a = (const struct block_q5_K *)w + i;
-            scales = a->scales; q = a->qs; qh = a->qh; hd = a->d; hdmin = a->dmin;
-        } else {
-            const struct block_q4_K *a = (const struct block_q4_K *)w + i;
-            scales = a->scales; q = a->qs; hd = a->d; hdmin = a->dmin;
-        }
+        const struct k45_fields f = k45_superblock(w, i, five);
+        const uint8_t *scales = f.scales, *q = f.qs, *qh = f.qh;
+        const qhalf hd = f.d, hdmin = f.dmin;
         uint8_t m = 1;
         for (int j = 0; j < 4; j++, q += 32) {
             for (int l = 0; l < 32; l++) {

@@ -99,20 +99,11 @@ static void dot_q45_K_sse2(size_t n, float *out, const void *w, const void *x, i
     const __m128i m4 = _mm_set1_epi8(0x0F), one = _mm_set1_epi8(1);
     float sums[8] = { 0 }, sum = 0;
     for (size_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *s, *qs, *qh = 0;
-        qhalf hd, hdmin;
-        if (five) {
-            const struct block_q5_K *a = (const struct block_q5_K *)w + i;
-            s = a->scales; qs = a->qs; qh = a->qh; hd = a->d; hdmin = a->dmin;
-        } else {
-            const struct block_q4_K *a = (const struct block_q4_K *)w + i;
-            s = a->scales; qs = a->qs; hd = a->d; hdmin = a->dmin;
-        }
+        const struct k45_fields f = k45_superblock(w, i, five);
+        const uint8_t *qs = f.qs, *qh = f.qh;
+        const qhalf hd = f.d, hdmin = f.dmin;
         int sc[8], mn[8];
-        for (int j = 0; j < 8; j++) {
-            sc[j] = j < 4 ? (s[j] & 63) : ((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4));
-            mn[j] = j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-        }
+        k45_scales_mins(f.scales, sc, mn);
         int sumi = 0;
         for (int j = 0; j < 16; j++)
             sumi += b[i].bsums[j] * mn[j / 2];

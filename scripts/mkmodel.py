@@ -138,6 +138,18 @@ class GGUFWriter:
 PERIOD = 65521   # a prime: no two rows of any shape here repeat each other
 
 
+def add_sentencepiece_vocab(w, pieces, model="llama"):
+    """A SentencePiece vocabulary's keys: (text, score, type) pieces and the
+    special ids <unk> 0, <s> 1, </s> 2."""
+    w.add("tokenizer.ggml.model", STRING, model)
+    w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
+    w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)
+    w.add("tokenizer.ggml.token_type", ARRAY, [p[2] for p in pieces], I32)
+    w.add("tokenizer.ggml.bos_token_id", U32, 1)
+    w.add("tokenizer.ggml.eos_token_id", U32, 2)
+    w.add("tokenizer.ggml.unknown_token_id", U32, 0)
+
+
 def weights(count, seed, ggml_type, constant=None):
     """Deterministic values in [-0.1, 0.1): a 65521-value block that depends
     on the seed, repeated (fast: no per-value Python loop over millions).
@@ -279,13 +291,7 @@ def main():
     if args.rope_scale:
         w.add(args.arch + ".rope.scaling.type", STRING, "linear")
         w.add(args.arch + ".rope.scaling.factor", F32, args.rope_scale)
-    w.add("tokenizer.ggml.model", STRING, args.tokenizer)
-    w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
-    w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)
-    w.add("tokenizer.ggml.token_type", ARRAY, [p[2] for p in pieces], I32)
-    w.add("tokenizer.ggml.bos_token_id", U32, 1)
-    w.add("tokenizer.ggml.eos_token_id", U32, 2)
-    w.add("tokenizer.ggml.unknown_token_id", U32, 0)
+    add_sentencepiece_vocab(w, pieces, args.tokenizer)
     w.add("tokenizer.ggml.padding_token_id", U32, 0)
     w.add("tokenizer.ggml.add_bos_token", BOOL, True)
     w.add("tokenizer.ggml.add_eos_token", BOOL, args.add_eos)

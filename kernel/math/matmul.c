@@ -118,25 +118,15 @@ static inline void widen(__m128i v, __m128i *lo, __m128i *hi)
 
 /* Q5_0's fifth bits: for 8 bits of qh, the 8 bytes to add to the low
  * nibbles so that they become the signed values (nibble | bit << 4) - 16,
- * i.e. 0 where the bit is set and -16 where it is not. Two 8-byte loads per
- * 16 elements instead of the unpack/compare sequence (unpacks are helper
- * calls under TCG). 2 KiB, filled on first use. */
-static uint64_t q5_table[256];
-
-static const uint64_t *q5_high_bits(void)
-{
-    static int ready;
-    if (!ready) {
-        for (uint32_t v = 0; v < 256; v++) {
-            uint64_t e = 0;
-            for (int j = 0; j < 8; j++)
-                e |= (uint64_t)((v >> j) & 1 ? 0x00 : 0xF0) << (8 * j);
-            q5_table[v] = e;
-        }
-        ready = 1;
-    }
-    return q5_table;
-}
+ * i.e. 0 where the bit is set and -16 (0xF0) where it is not. Two 8-byte
+ * loads per 16 elements instead of the unpack/compare sequence (unpacks are
+ * helper calls under TCG); 2 KiB of constants, built by the compiler. */
+#define Q5B(v, j) ((uint64_t)(((v) >> (j)) & 1 ? 0x00 : 0xF0) << (8 * (j)))
+#define Q5E(v) (Q5B(v, 0) | Q5B(v, 1) | Q5B(v, 2) | Q5B(v, 3) | Q5B(v, 4) | Q5B(v, 5) | Q5B(v, 6) | Q5B(v, 7))
+#define Q5E4(v) Q5E(v), Q5E((v) + 1), Q5E((v) + 2), Q5E((v) + 3)
+#define Q5E16(v) Q5E4(v), Q5E4((v) + 4), Q5E4((v) + 8), Q5E4((v) + 12)
+#define Q5E64(v) Q5E16(v), Q5E16((v) + 16), Q5E16((v) + 32), Q5E16((v) + 48)
+static const uint64_t q5_high_bits[256] = { Q5E64(0), Q5E64(64), Q5E64(128), Q5E64(192) };
 
 /* One Q8_0 or Q5_0 weight block as signed bytes (elements 0-15, 16-31). */
 static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, __m128i *e1)
@@ -149,7 +139,7 @@ static inline void block_bytes(uint32_t type, const uint8_t *blk, __m128i *e0, _
     }
     const struct block_q5_0 *b = (const void *)blk;
     const __m128i m4 = _mm_set1_epi8(0x0F);
-    const uint64_t *hb = q5_high_bits();
+    const uint64_t *hb = q5_high_bits;
     uint32_t qh = (uint32_t)b->qh[0] | (uint32_t)b->qh[1] << 8 | (uint32_t)b->qh[2] << 16 | (uint32_t)b->qh[3] << 24;
     __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
     const __m128i h0 = _mm_set_epi64x((long long)hb[(qh >> 8) & 0xFF], (long long)hb[qh & 0xFF]);

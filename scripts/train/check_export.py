@@ -16,7 +16,7 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Llama  # noqa: E402
+from model import load_checkpoint  # noqa: E402
 
 
 def main():
@@ -31,10 +31,7 @@ def main():
     ap.add_argument("--tol", type=float, default=5e-5)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    ck = torch.load(args.ckpt, map_location="cpu")
-    model = Llama(ck["hp"])
-    model.load_state_dict(ck["model"])
-    model.eval()
+    model, _ = load_checkpoint(args.ckpt)
     a = array.array("H")
     with open(args.tokens, "rb") as f:
         a.frombytes(f.read())
@@ -50,7 +47,6 @@ def main():
             got.frombytes(f.read())
     got = torch.tensor(got).view(len(ids), -1)
     diff = (got - ref).abs().max().item()
-    rel = diff / ref.abs().max().item()
     same = int((got.argmax(-1) == ref.argmax(-1)).sum())
     print(f"check_export: {len(ids)} positions, max |llama.cpp - PyTorch| = {diff:.3g} "
           f"(max |logit| {ref.abs().max().item():.3g}), argmax agrees at {same}/{len(ids)}")

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import mkmodel  # noqa: E402
-from mkmodel import ARRAY, BOOL, F32, I32, STRING, U32  # noqa: E402,F401
+from mkmodel import BOOL, F32, STRING, U32  # noqa: E402
 
 GGML_F32, GGML_F16, GGML_Q8_0, GGML_Q4_K = 0, 1, 8, 12
 # general.file_type (llama_ftype) for each whole-model type.
@@ -42,13 +42,7 @@ def new_writer(pieces, add_dummy_prefix, hp, name, file_type=0):
         w.add("llama.rope.freq_base", F32, float(hp["rope_base"]))
         w.add("llama.attention.layer_norm_rms_epsilon", F32, float(hp["eps"]))
     w.add("llama.vocab_size", U32, len(pieces))
-    w.add("tokenizer.ggml.model", STRING, "llama")
-    w.add("tokenizer.ggml.tokens", ARRAY, [p[0] for p in pieces], STRING)
-    w.add("tokenizer.ggml.scores", ARRAY, [p[1] for p in pieces], F32)
-    w.add("tokenizer.ggml.token_type", ARRAY, [p[2] for p in pieces], I32)
-    w.add("tokenizer.ggml.bos_token_id", U32, 1)
-    w.add("tokenizer.ggml.eos_token_id", U32, 2)
-    w.add("tokenizer.ggml.unknown_token_id", U32, 0)
+    mkmodel.add_sentencepiece_vocab(w, pieces)
     w.add("tokenizer.ggml.add_bos_token", BOOL, True)
     w.add("tokenizer.ggml.add_eos_token", BOOL, False)
     w.add("tokenizer.ggml.add_space_prefix", BOOL, add_dummy_prefix)

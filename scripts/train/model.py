@@ -96,3 +96,12 @@ class Llama(nn.Module):
 
     def n_params(self):
         return sum(p.numel() for p in self.parameters())
+
+
+def load_checkpoint(path):
+    """The Llama of a train.py checkpoint, in eval mode, with its dict."""
+    ck = torch.load(path, map_location="cpu")
+    model = Llama(ck["hp"])
+    model.load_state_dict(ck["model"])
+    model.eval()
+    return model, ck

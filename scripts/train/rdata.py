@@ -90,13 +90,7 @@ class Reader:
     def attrs_of(self, has_attr):
         if not has_attr:
             return {}
-        a = self.item()
-        out = {}
-        while isinstance(a, RObj) and a.type == LISTSXP:
-            tag, car, cdr = a.value
-            out[tag] = car
-            a = cdr
-        return out
+        return pairlist_to_dict(self.item())
 
     def item(self):
         flags = self.int()

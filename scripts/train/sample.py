@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ggufread  # noqa: E402
-from model import Llama  # noqa: E402
+from model import load_checkpoint  # noqa: E402
 
 
 def decode(pieces, ids):
@@ -90,10 +90,7 @@ def main():
     ap.add_argument("prompt", nargs="+")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    ck = torch.load(args.ckpt, map_location="cpu")
-    model = Llama(ck["hp"])
-    model.load_state_dict(ck["model"])
-    model.eval()
+    model, _ = load_checkpoint(args.ckpt)
     pieces = ggufread.read(args.vocab).kv["tokenizer.ggml.tokens"]
     gen = torch.Generator().manual_seed(args.seed)
     for prompt in args.prompt:

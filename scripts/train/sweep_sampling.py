@@ -7,9 +7,9 @@ after scripts/train/run.sh."""
 import sys, torch, subprocess
 sys.path.insert(0,'scripts/train')
 import sample, ggufread
-from model import Llama
+from model import load_checkpoint
 torch.set_num_threads(1)
-ck=torch.load('build/train/run/austen.pt'); m=Llama(ck['hp']); m.load_state_dict(ck['model']); m.eval()
+m, _ = load_checkpoint('build/train/run/austen.pt')
 V='build/train/data/vocab.gguf'; pieces=ggufread.read(V).kv['tokenizer.ggml.tokens']
 prompts=["Once upon a time","She was","Mr. Knightley","The ball","\"I cannot"]
 pids=[[int(x) for x in subprocess.run(['build/train/tok',V,'ids',p],capture_output=True,text=True).stdout.split()] for p in prompts]

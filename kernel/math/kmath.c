@@ -268,34 +268,6 @@ float fp16_to_fp32(uint16_t h)
     return k_bits_float(sign | ((exp + 112) << 23) | (mant << 13));
 }
 
-uint16_t fp32_to_fp16(float f)
-{
-    uint32_t u = k_float_bits(f);
-    uint16_t sign = (uint16_t)((u >> 16) & 0x8000u);
-    uint32_t a = u & 0x7fffffffu;
-    if (a > 0x7f800000u)
-        return sign | 0x7e00u;                     /* NaN, as ggml */
-    if (a >= 0x477ff000u)                          /* rounds to >= 65536: inf */
-        return sign | 0x7c00u;
-    int e = (int)(a >> 23) - 127;
-    uint32_t mant = (a & 0x7fffffu) | 0x800000u;
-    int shift;                                     /* bits to drop from the 24-bit mantissa */
-    uint32_t base;
-    if (e >= -14) {
-        shift = 13;
-        base = (uint32_t)(e + 14) << 10;           /* exponent field minus 1: the implicit bit adds it */
-    } else {
-        if (e < -25)
-            return sign;                           /* below half the smallest subnormal */
-        shift = 13 + (-14 - e);
-        base = 0;
-    }
-    uint32_t q = mant >> shift, rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (q & 1)))
-        q++;
-    return (uint16_t)(sign | (base + q));          /* a mantissa carry bumps the exponent */
-}
-
 float bf16_to_fp32(uint16_t h) { return k_bits_float((uint32_t)h << 16); }
 
 uint16_t fp32_to_bf16(float f)

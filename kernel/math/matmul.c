@@ -170,7 +170,7 @@ static void unpack_q5_0(const void *row, size_t nb, int16_t *ww, float *dw, cons
  * (0,2,..,14), (1,3,..,15), (16,..,30), (17,..,31). Then a weight byte pair
  * read as one int16 word gives its even element with two shifts and its odd
  * one with one (shifts are host vector ops under TCG; unpacks are helper
- * calls). Up to XSPLIT_MAX columns; wider rows widen per block instead. */
+ * calls). Up to XSPLIT_MAX columns; wider rows use vec_dot. */
 #define XSPLIT_MAX 32768
 static __m128i xsplit[XSPLIT_MAX / 8];
 
@@ -195,43 +195,29 @@ static inline __m128i block_dot_split(__m128i e0, __m128i e1, const __m128i *xv)
     return _mm_add_epi32(s0, s1);
 }
 
-/* sum of w*x over one 32-element block: w as bytes, x widened. */
-static inline __m128i block_dot(__m128i e0, __m128i e1, const __m128i xv[4])
-{
-    __m128i a0, a1, a2, a3;
-    widen(e0, &a0, &a1);
-    widen(e1, &a2, &a3);
-    __m128i s = _mm_add_epi32(_mm_madd_epi16(a0, xv[0]), _mm_madd_epi16(a1, xv[1]));
-    return _mm_add_epi32(s, _mm_add_epi32(_mm_madd_epi16(a2, xv[2]), _mm_madd_epi16(a3, xv[3])));
-}
-
 /* One token, four rows at a time: the rows' block sums come out in one
  * vector and are scaled in float lanes (lane = row), each lane doing the
  * scalar kernel's sum += (float)isum * (d_w * d_x). Tail rows go through
- * vec_dot. */
-static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows, size_t cols, const void *xq,
-                         float *out)
+ * vec_dot. Instantiated per weight type so that the loop body has no
+ * branch: under TCG every branch ends a translation block, and each block
+ * stores and reloads the guest registers it uses. */
+static inline __attribute__((always_inline)) void rows4_body(uint32_t type, const void *w, size_t rows, size_t cols,
+                                                             const struct block_q8_0 *x, float *out,
+                                                             const float *f16, size_t *done)
 {
-    const float *f16 = quant_f16_table();
-    const size_t nb = cols / QK8_0, wrow = quant_row_bytes(t->type, cols), bb = t->block_bytes;
-    const struct block_q8_0 *x = xq;
-    const int split = cols <= XSPLIT_MAX;
-    if (split)
-        split_x(x, nb);
+    const size_t nb = cols / QK8_0, wrow = quant_row_bytes(type, cols);
+    const size_t bb = type == QT_Q8_0 ? sizeof(struct block_q8_0) : sizeof(struct block_q5_0);
     const uint8_t *row = w;
     size_t r = 0;
     for (; r + 4 <= rows; r += 4, row += 4 * wrow) {
         __m128 sum = _mm_setzero_ps();
         const uint8_t *blk = row;
         for (size_t i = 0; i < nb; i++, blk += bb) {
-            __m128i xv[4], e0, e1, s[4];
-            if (!split) {
-                widen(_mm_loadu_si128((const __m128i *)x[i].qs), &xv[0], &xv[1]);
-                widen(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)), &xv[2], &xv[3]);
-            }
+            __m128i e0, e1, s[4];
+#pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                block_bytes(t->type, blk + j * wrow, &e0, &e1);
-                s[j] = split ? block_dot_split(e0, e1, xsplit + 4 * i) : block_dot(e0, e1, xv);
+                block_bytes(type, blk + j * wrow, &e0, &e1);
+                s[j] = block_dot_split(e0, e1, xsplit + 4 * i);
             }
             /* d is the first field of both block types */
             __m128 dw = _mm_set_ps(f16[*(const uint16_t *)(blk + 3 * wrow)], f16[*(const uint16_t *)(blk + 2 * wrow)],
@@ -241,7 +227,23 @@ static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows,
         }
         _mm_storeu_ps(out + r, sum);
     }
-    for (; r < rows; r++, row += wrow)
+    *done = r;
+}
+
+static void matvec_rows4(const struct quant_type *t, const void *w, size_t rows, size_t cols, const void *xq,
+                         float *out)
+{
+    const struct block_q8_0 *x = xq;
+    const size_t wrow = quant_row_bytes(t->type, cols);
+    size_t r = 0;
+    if (cols <= XSPLIT_MAX) {   /* wider rows: vec_dot */
+        split_x(x, cols / QK8_0);
+        if (t->type == QT_Q8_0)
+            rows4_body(QT_Q8_0, w, rows, cols, x, out, quant_f16_table(), &r);
+        else
+            rows4_body(QT_Q5_0, w, rows, cols, x, out, quant_f16_table(), &r);
+    }
+    for (const uint8_t *row = (const uint8_t *)w + r * wrow; r < rows; r++, row += wrow)
         t->vec_dot(cols, &out[r], row, xq);
 }
 

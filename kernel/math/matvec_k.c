@@ -138,9 +138,9 @@ static inline void lanes_scale(__m128 *sa, __m128 *sb, float d, __m128i a, __m12
 }
 
 /* sum + sums[0] + ... + sums[7], in that order (scalar: vectorized, gcc
- * reassembles the lanes with shufps helpers). */
-__attribute__((optimize("no-tree-vectorize")))
-static float lanes_total(float sum, __m128 sa, __m128 sb)
+ * reassembles the lanes with shufps helpers; matvec_k is built without
+ * the vectorizer). */
+static inline float lanes_total(float sum, __m128 sa, __m128 sb)
 {
     float a[4], b[4];
     lanes2(sa, a);
@@ -173,9 +173,9 @@ static inline void q45_group(const uint8_t *qs, const uint8_t *qh, const int *sc
     scale_pairs(fold(el, ol), fold(eh, oh), bcast32((uint32_t)sc[2 * j] | (uint32_t)sc[2 * j + 1] << 16), a, b);
 }
 
-/* One Q4_K/Q5_K row. */
-__attribute__((optimize("no-tree-vectorize")))   /* the sumi loop: scalar beats pmuludq helpers */
-static float row_q45_K(const uint8_t *row, size_t nsb, int five, const struct block_q8_K *xb, const int16_t *xs,
+/* One Q4_K/Q5_K row; five is a constant at each call (no branch in the
+ * loop). */
+static inline __attribute__((always_inline)) float row_q45_K(const uint8_t *row, size_t nsb, const int five, const struct block_q8_K *xb, const int16_t *xs,
                        const int32_t *bs, const float *f16)
 {
     __m128 sa = _mm_setzero_ps(), sb = sa;
@@ -227,7 +227,7 @@ static inline void q6_group(const uint8_t *ql, const uint8_t *qh, const int8_t *
  * t (low nibble) and t+64 (high), byte t+32 elements t+32 and t+96, with
  * bits 0-1, 4-5, 2-3, 6-7 of qh[t] as their top bits; 16-element
  * sub-blocks, each with its own int8 scale. */
-static float row_q6_K(const uint8_t *row, size_t nsb, const struct block_q8_K *xb, const int16_t *xs,
+static inline __attribute__((always_inline)) float row_q6_K(const uint8_t *row, size_t nsb, const struct block_q8_K *xb, const int16_t *xs,
                       const float *f16)
 {
     __m128 sa = _mm_setzero_ps(), sb = sa;
@@ -247,6 +247,7 @@ static float row_q6_K(const uint8_t *row, size_t nsb, const struct block_q8_K *x
     return lanes_total(0.0f, sa, sb);
 }
 
+__attribute__((optimize("no-tree-vectorize")))   /* the sumi loop: scalar beats pmuludq helpers */
 int matvec_k(const struct quant_type *t, const void *w, size_t rows, size_t cols, const float *x, float *out,
              void *scratch)
 {
@@ -260,9 +261,18 @@ int matvec_k(const struct quant_type *t, const void *w, size_t rows, size_t cols
     int32_t *bs = (int32_t *)(base + l.bs);
     quant_convert_activations(QT_Q8_K, x, base, cols);
     split_q8_K(xb, nsb, xs, bs);
+    /* one loop per type, each row inlined: under TCG a branch or a call
+     * ends a translation block, and every block reloads and stores the
+     * guest registers it uses */
     const uint8_t *row = w;
-    for (size_t r = 0; r < rows; r++, row += wrow)
-        out[r] = t->type == QT_Q6_K ? row_q6_K(row, nsb, xb, xs, f16)
-                                    : row_q45_K(row, nsb, t->type == QT_Q5_K, xb, xs, bs, f16);
+    if (t->type == QT_Q6_K)
+        for (size_t r = 0; r < rows; r++, row += wrow)
+            out[r] = row_q6_K(row, nsb, xb, xs, f16);
+    else if (t->type == QT_Q5_K)
+        for (size_t r = 0; r < rows; r++, row += wrow)
+            out[r] = row_q45_K(row, nsb, 1, xb, xs, bs, f16);
+    else
+        for (size_t r = 0; r < rows; r++, row += wrow)
+            out[r] = row_q45_K(row, nsb, 0, xb, xs, bs, f16);
     return 0;
 }

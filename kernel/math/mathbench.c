@@ -27,6 +27,13 @@ static void scale_offsets(uint32_t type, int off[3])
     }
 }
 
+void mathbench_fill_x(float *x, size_t n, uint64_t seed)
+{
+    uint64_t s = seed | 1;
+    for (size_t i = 0; i < n; i++)
+        x[i] = rnd_unit(&s);
+}
+
 void mathbench_fill(uint32_t type, void *w, size_t rows, size_t cols, float *x, uint64_t seed)
 {
     uint64_t s = seed | 1;

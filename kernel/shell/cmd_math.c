@@ -1,4 +1,5 @@
-/* mathbench [type...] [--rows R --cols C] [--reps N] [--fast] [--exact]: times matvec per weight
+/* mathbench [type...] [--rows R --cols C] [--reps N] [--fast] [--exact] [--decode | --prompt T]:
+ * times matvec per weight
  * type at every SIMD level the CPU has (scalar, SSE2, AVX2), with the
  * calibrated TSC. Default: the hot types for the 15M model's shapes,
  * 768x288 (an FFN matrix) and 32000x288 (the output matrix); 256 columns
@@ -7,7 +8,9 @@
  * ggml's order instead of fixed point (math/f32_fixed.h). --decode:
  * time matmul with one token (what generation runs: Q8_0/Q5_0 four rows at
  * a time, the K-quants' split-activation path) instead of one vec_dot per
- * row; the checksums must be the same as without it. The work that
+ * row; the checksums must be the same as without it. --prompt T: matmul
+ * with T tokens (prompt evaluation's path); the checksum covers every
+ * token's output, the time is per call (all T tokens). The work that
  * touches floats is in kernel/math (this file is general-registers-only). */
 #include "core/heap.h"
 #include "core/printk.h"
@@ -43,12 +46,12 @@ static int parse_type(const char *s, uint32_t *out)
 }
 
 /* One type, one shape: microseconds per matvec at each level. */
-static int bench_decode;
+static uint32_t bench_tokens;   /* 0: matvec; 1: --decode; more: --prompt T */
 
 static void run(uint32_t type, const void *w, size_t rows, size_t cols, const float *x, float *out, void *scratch)
 {
-    if (bench_decode)
-        matmul(type, w, rows, cols, x, cols, 1, out, rows, scratch);
+    if (bench_tokens)
+        matmul(type, w, rows, cols, x, cols, bench_tokens, out, rows, scratch);
     else
         matvec(type, w, rows, cols, x, out, scratch);
 }
@@ -60,15 +63,18 @@ static int bench_one(uint32_t type, size_t rows, size_t cols, unsigned reps)
         printk("  %s: %lu columns is not a multiple of the block size\n", quant_type_get(type)->name, cols);
         return -EINVAL;
     }
+    const uint32_t ntok = bench_tokens ? bench_tokens : 1;
+    size_t sbytes = bench_tokens > 1 ? matmul_scratch_bytes(type, cols, ntok) : matvec_scratch_bytes(type, cols);
     void *w = kmalloc(wbytes);
-    float *x = kmalloc(cols * sizeof(float)), *out = kmalloc(rows * sizeof(float));
-    void *scratch = kmalloc(matvec_scratch_bytes(type, cols) + 64);
+    float *x = kmalloc(ntok * cols * sizeof(float)), *out = kmalloc(ntok * rows * sizeof(float));
+    void *scratch = kmalloc(sbytes + 64);
     if (!w || !x || !out || !scratch) {
         kfree(w); kfree(x); kfree(out); kfree(scratch);
         printk("  %s %lux%lu: out of memory\n", quant_type_get(type)->name, rows, cols);
         return -ENOMEM;
     }
     mathbench_fill(type, w, rows, cols, x, 12345);
+    mathbench_fill_x(x + cols, (ntok - 1) * cols, 777);
     int saved = cpu_simd_level(), max = cpu_simd_set_level(SIMD_AVX2);
     printk("  %-5s %5lux%-4lu %6lu KB:", quant_type_get(type)->name, rows, cols, wbytes / 1024);
     for (int level = 0; level <= max; level++) {
@@ -83,7 +89,7 @@ static int bench_one(uint32_t type, size_t rows, size_t cols, unsigned reps)
             us = dt < us ? dt : us;
         }
         static const char *const names[] = { "scalar", "sse2", "avx2" };
-        printk(" %s %lu.%03lu ms (%08x)", names[level], us / 1000, us % 1000, mathbench_checksum(out, rows));
+        printk(" %s %lu.%03lu ms (%08x)", names[level], us / 1000, us % 1000, mathbench_checksum(out, ntok * rows));
     }
     printk("\n");
     cpu_simd_set_level(saved);
@@ -99,14 +105,23 @@ static int cmd_mathbench(int argc, char **argv)
     unsigned reps = 5;
     unsigned long long v;
     int fast = 0, exact = 0;
-    bench_decode = 0;
+    bench_tokens = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--fast") || !strcmp(argv[i], "--exact")) {
             *(argv[i][2] == 'f' ? &fast : &exact) = 1;
             continue;
         }
         if (!strcmp(argv[i], "--decode")) {
-            bench_decode = 1;
+            bench_tokens = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--prompt")) {
+            if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v < 2 || v > 512) {
+                printk("mathbench: --prompt needs a token count from 2 to 512\n");
+                return -EINVAL;
+            }
+            bench_tokens = (uint32_t)v;
+            i++;
             continue;
         }
         int opt = i + 1 < argc && (!strcmp(argv[i], "--rows") || !strcmp(argv[i], "--cols") ||
@@ -134,8 +149,12 @@ static int cmd_mathbench(int argc, char **argv)
         return shell_usage("mathbench");
     quant_set_fast_mode(fast);
     f32fx_set_exact(exact);
-    printk("%s time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n",
-           bench_decode ? "matmul (one token)" : "matvec", reps);
+    if (bench_tokens > 1)
+        printk("matmul (%u tokens) time per call (minimum of %u; 3 for 32000 rows), checksum of the outputs in ()\n",
+               bench_tokens, reps);
+    else
+        printk("%s time per call (minimum of %u; 3 for 32000 rows), checksum of the output in ()\n",
+               bench_tokens ? "matmul (one token)" : "matvec", reps);
     for (size_t t = 0; t < ntypes; t++) {
         /* default width: 288 (the 15M model), 256 for the K-quants (their block) */
         size_t c = cols ? cols : quant_type_get(types[t])->block_size == QK_K ? 256 : 288;
@@ -156,8 +175,8 @@ static int cmd_mathbench(int argc, char **argv)
 }
 
 static const struct shell_command math_commands[] = {
-    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast] [--exact] [--decode]",
-      "time matvec (or --decode: matmul, one token) per weight type at each SIMD level", cmd_mathbench, 0 },
+    { "mathbench", "mathbench [type...] [--rows R] [--cols C] [--reps N] [--fast] [--exact] [--decode | --prompt T]",
+      "time matvec (or matmul: --decode one token, --prompt T tokens) per weight type at each SIMD level", cmd_mathbench, 0 },
 };
 
 void math_commands_register(void)

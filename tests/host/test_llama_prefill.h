@@ -151,6 +151,22 @@ static void check_matmul_types(void)
         }
     }
     CHECK_EQ_INT(bad, 0);
+    /* matmul_q8's packed fields at their bound: every Q8_0 weight -128 and
+     * every activation +-127 (block sums of 32 * 16256, fields of 21 bits) */
+    for (size_t b = 0; b < ROWS * COLS / QK8_0; b++) {
+        struct block_q8_0 *blk = (struct block_q8_0 *)wbuf + b;
+        blk->d = 0x3c00;   /* 1.0 */
+        memset(blk->qs, 0x80, sizeof blk->qs);
+    }
+    for (int k = 0; k < MAXT * COLS; k++)
+        x[k] = (k / COLS) % 2 ? -1.0f : 1.0f;
+    CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, MAXT, out, ROWS, scratch), 0);
+    for (uint32_t k = 0; k < MAXT; k++) {
+        CHECK_EQ_INT(matvec(QT_Q8_0, wbuf, ROWS, COLS, x + k * COLS, one, vscratch), 0);
+        CHECK(memcmp(one, out + k * ROWS, sizeof(one)) == 0);
+        const float want = (k % 2 ? 128.0f : -128.0f) * COLS;   /* w -128, x +-127 * d_x, d_x ~ 1/127 */
+        CHECK(one[0] > want - 0.01f * COLS * 128 && one[0] < want + 0.01f * COLS * 128);
+    }
     check_matvec_k();
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, 33, x, COLS, 1, out, ROWS, scratch), -EINVAL);
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, 0, out, ROWS, scratch), -EINVAL);

@@ -117,7 +117,8 @@ include tests/host/Makefile
 # The weight quantizer for test models (host tool; see docs/MATH.md).
 QUANTIZE_SRCS := tools/quantize/quantize.c tools/quantize/quantizer.c kernel/math/quant.c \
     kernel/math/quant_float.c kernel/math/quant_legacy.c kernel/math/quant_k.c \
-    kernel/math/quant_avx2.c kernel/math/quant_sse2.c kernel/math/kmath.c kernel/math/cpu_features.c
+    kernel/math/quant_avx2.c kernel/math/quant_sse2.c kernel/math/kmath.c kernel/math/cpu_features.c \
+    kernel/math/f32_fixed.c
 $(BUILD)/quantize: $(QUANTIZE_SRCS) $(wildcard kernel/math/*.h tools/quantize/*.h)
 	@mkdir -p $(@D)
 	$(Q)cc -std=gnu11 -O2 -Wall -Wextra -Werror -ffp-contract=off -Ikernel -Itools/quantize \

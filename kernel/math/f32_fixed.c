@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 
 #include "math/f32_fixed.h"
+#include "math/kmath.h"
 #include "lib/errno.h"
 
 #define XBITS 30
@@ -147,15 +148,52 @@ static void row_dot_group(const uint32_t *w, size_t cols, const int32_t *x, int6
     *ob = o;
 }
 
-int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
-                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback)
+/* An encoded weight (f32_fixed.h): its signed mantissa and its shift. */
+#define ENC_M(v) ((int64_t)((int32_t)(v) >> 7))
+#define ENC_S(v) ((v) & 63)   /* zeros (64, 65) have mantissa 0: any shift */
+
+/* row_dot1 for encoded rows: no decode, no range check. */
+static int64_t row_dot1_enc(const uint32_t *w, size_t cols, const int32_t *x)
 {
-    if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
-        return -EINVAL;
-    int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
-    int *exps = (int *)(xv + (size_t)n_tok * cols);
+    int64_t acc = 0;
+    size_t i = 0;
+    for (; i + 2 <= cols; i += 2) {
+        uint64_t wp, xp;
+        __builtin_memcpy(&wp, w + i, sizeof wp);
+        __builtin_memcpy(&xp, x + i, sizeof xp);
+        const uint32_t v0 = (uint32_t)wp, v1 = (uint32_t)(wp >> 32);
+        acc += (ENC_M(v0) * (int32_t)xp) >> ENC_S(v0);
+        acc += (ENC_M(v1) * (int32_t)(xp >> 32)) >> ENC_S(v1);
+    }
+    for (; i < cols; i++)
+        acc += (ENC_M(w[i]) * x[i]) >> ENC_S(w[i]);
+    return acc;
+}
+
+/* row_dot_group for encoded rows. */
+static void row_dot_group_enc(const uint32_t *w, size_t cols, const int32_t *x, int64_t acc[TOK_GROUP])
+{
+    int64_t a[TOK_GROUP] = { 0 };
+    for (size_t i = 0; i < cols; i++, x += TOK_GROUP) {
+        const int64_t m = ENC_M(w[i]);
+        const uint32_t s = ENC_S(w[i]);
+#pragma GCC unroll 8
+        for (int k = 0; k < TOK_GROUP; k += 2) {
+            uint64_t xp;
+            __builtin_memcpy(&xp, x + k, sizeof xp);
+            a[k] += (m * (int32_t)xp) >> s;
+            a[k + 1] += (m * ((int64_t)xp >> 32)) >> s;
+        }
+    }
+    for (int k = 0; k < TOK_GROUP; k++)
+        acc[k] = a[k];
+}
+
+/* The activations to fixed point (exps[k] per token), groups of
+ * TOK_GROUP interleaved; -ERANGE if one is not finite. */
+static int prepare_x(const float *x, size_t ldx, uint32_t n_tok, size_t cols, int32_t *xv, int *exps, int32_t *tmp)
+{
     const uint32_t n_grouped = n_tok / TOK_GROUP * TOK_GROUP;
-    int32_t *tmp = (int32_t *)(exps + n_tok);
     for (uint32_t k = 0; k < n_tok; k++) {
         int32_t *dst = k < n_grouped ? tmp : xv + (size_t)k * cols;
         int rc = to_fixed(x + (size_t)k * ldx, cols, dst, &exps[k]);
@@ -167,6 +205,21 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
                 g[i * TOK_GROUP] = tmp[i];
         }
     }
+    return 0;
+}
+
+static inline float scale_out(int64_t acc, int exp) { return (float)((double)acc * pow2d(SHIFT0 - 150 - XBITS + exp)); }
+
+int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback)
+{
+    if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
+        return -EINVAL;
+    int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
+    int *exps = (int *)(xv + (size_t)n_tok * cols);
+    int rc = prepare_x(x, ldx, n_tok, cols, xv, exps, (int32_t *)(exps + n_tok));
+    if (rc < 0)
+        return rc;
     const uint32_t *row = (const uint32_t *)w;
     for (size_t r = 0; r < rows; r++, row += cols) {
         for (uint32_t k0 = 0; k0 < n_tok;) {
@@ -184,10 +237,73 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
                 if (redo)
                     fallback(cols, o, row, x + (size_t)(k0 + k) * ldx);
                 else
-                    *o = (float)((double)acc[k] * pow2d(SHIFT0 - 150 - XBITS + exps[k0 + k]));
+                    *o = scale_out(acc[k], exps[k0 + k]);
             }
             k0 += (uint32_t)nt;
         }
     }
     return 0;
+}
+
+int f32fx_matmul_encoded(const uint32_t *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                         float *out, size_t ldo, void *scratch)
+{
+    if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
+        return -EINVAL;
+    int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
+    int *exps = (int *)(xv + (size_t)n_tok * cols);
+    int rc = prepare_x(x, ldx, n_tok, cols, xv, exps, (int32_t *)(exps + n_tok));
+    if (rc < 0)
+        return rc;
+    for (size_t r = 0; r < rows; r++, w += cols) {
+        for (uint32_t k0 = 0; k0 < n_tok;) {
+            const int nt = n_tok - k0 < TOK_GROUP ? 1 : TOK_GROUP;
+            const int32_t *x0 = xv + (size_t)k0 * cols;
+            int64_t acc[TOK_GROUP];
+            if (nt == 1)
+                acc[0] = row_dot1_enc(w, cols, x0);
+            else
+                row_dot_group_enc(w, cols, x0, acc);
+            for (int k = 0; k < nt; k++)
+                out[(size_t)(k0 + k) * ldo + r] = scale_out(acc[k], exps[k0 + k]);
+            k0 += (uint32_t)nt;
+        }
+    }
+    return 0;
+}
+
+/* ---- the encoding ---- */
+
+int f32fx_encode(uint32_t *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {   /* every weight must qualify, or none is touched */
+        const uint32_t a = w[i] & 0x7fffffffu, e = a >> 23;
+        if (a != 0 && (e < SHIFT0 - 63 || e > E_REF))
+            return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t u = w[i], a = u & 0x7fffffffu;
+        if (a == 0) {
+            w[i] = 64u | (u >> 31);   /* mantissa 0; shift 64 (+0) or 65 (-0) */
+            continue;
+        }
+        const int32_t m = (int32_t)((a & 0x7fffffu) | 0x800000u);
+        w[i] = (uint32_t)((u >> 31 ? -m : m) * 128) | (uint32_t)(SHIFT0 - (a >> 23));
+    }
+    return 1;
+}
+
+static inline float decode_one(uint32_t v)
+{
+    const int32_t m = (int32_t)v >> 7;
+    if (m == 0)
+        return k_bits_float((v & 1) << 31);
+    const uint32_t mag = (uint32_t)(m < 0 ? -m : m), e = SHIFT0 - (v & 127);
+    return k_bits_float((m < 0 ? 0x80000000u : 0) | e << 23 | (mag & 0x7fffffu));
+}
+
+void f32fx_decode_row(const uint32_t *v, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = decode_one(v[i]);
 }

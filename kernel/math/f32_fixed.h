@@ -45,4 +45,27 @@ typedef void (*f32fx_fallback_fn)(size_t cols, float *out, const void *row, cons
 int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
                  float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback);
 
+/* F32 weights re-encoded in place (type QT_F32FX), so that the loop reads
+ * each weight's mantissa and shift instead of taking the float apart:
+ *     v = (signed 24-bit mantissa with its implicit bit) << 7 | shift
+ * shift = SHIFT0 - exponent (6..63) for a normal weight; a zero has
+ * mantissa 0 and shift 64 (+0) or 65 (-0). It is lossless for the weights
+ * it takes, every zero and every normal float with 2^-54 <= |w| < 16: the
+ * decoded floats are the originals bit for bit, so the exact path
+ * (quant_float.c's dequant_f32fx and dot_f32fx: ggml's F32 dot at the
+ * current SIMD level on decoded rows) gives what it gave before, and the
+ * fixed-point results are the same as from the floats. Measured under TCG (mathbench, 768x288): the
+ * fixed-point matvec 0.60 -> 0.34 ms.
+ *
+ * f32fx_encode re-encodes w[0..n) if every weight qualifies (returns 1),
+ * else leaves it untouched (0: the tensor stays F32). Rows longer than
+ * F32FX_MAX_COLS stay F32 (the caller checks). */
+int f32fx_encode(uint32_t *w, size_t n);
+void f32fx_decode_row(const uint32_t *v, float *dst, size_t n);   /* the original floats */
+
+/* f32fx_matmul for QT_F32FX rows (no fallback: every weight is in range).
+ * -ERANGE for a non-finite activation, as f32fx_matmul. */
+int f32fx_matmul_encoded(const uint32_t *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                         float *out, size_t ldo, void *scratch);
+
 #endif

@@ -1,5 +1,6 @@
 /* Random valid weights for `mathbench` (see mathbench.h). */
 #include "math/mathbench.h"
+#include "math/f32_fixed.h"
 #include "math/kmath.h"
 #include "math/quant.h"
 
@@ -43,10 +44,12 @@ void mathbench_fill(uint32_t type, void *w, size_t rows, size_t cols, float *x, 
     if (!t)
         return;
     size_t n = rows * cols;
-    if (type == QT_F32) {
+    if (type == QT_F32 || type == QT_F32FX) {   /* F32FX: the same weights, re-encoded */
         float *f = w;
         for (size_t i = 0; i < n; i++)
             f[i] = rnd_unit(&s) * 0.1f;
+        if (type == QT_F32FX)
+            f32fx_encode(w, n);
         return;
     }
     if (type == QT_F16 || type == QT_BF16) {

@@ -5,7 +5,8 @@
  *
  * Faster paths, each bit-identical to vec_dot for every row and token:
  *  - F32 in fixed point (f32_fixed.c), unless exact mode is on (that one is
- *    within an ulp per dot, see f32_fixed.h);
+ *    within an ulp per dot, see f32_fixed.h), from the floats or from
+ *    weights re-encoded for it (QT_F32FX);
  *  - Q8_0/Q5_0 with the generic-order kernels: matvec_q8.c for one token,
  *    matmul_q8.c for several;
  *  - Q4_K/Q5_K/Q6_K (generic order): matvec_k.c for one token, matmul_k.c
@@ -31,7 +32,7 @@ size_t matmul_scratch_bytes(uint32_t type, size_t cols, uint32_t n_tok)
     const struct quant_type *t = quant_type_get(type);
     if (!t || !quant_row_bytes(type, cols))
         return 0;
-    if (t->type == QT_F32)
+    if (t->type == QT_F32 || t->type == QT_F32FX)
         return f32fx_scratch_bytes(cols, n_tok);   /* 0 where only the exact path runs */
     size_t generic = t->vec_dot_type == QT_F32 ? 0 : n_tok * quant_row_bytes(t->vec_dot_type, cols);
     if (t->type == QT_Q4_K || t->type == QT_Q5_K || t->type == QT_Q6_K) {
@@ -59,6 +60,9 @@ int matmul(uint32_t type, const void *w, size_t rows, size_t cols, const float *
      * or too wide rows run the exact path */
     if (type == QT_F32 && !f32fx_exact() && scratch &&
         f32fx_matmul(w, rows, cols, x, ldx, n_tok, out, ldo, scratch, t->vec_dot) == 0)
+        return 0;
+    if (type == QT_F32FX && !f32fx_exact() && scratch &&
+        f32fx_matmul_encoded(w, rows, cols, x, ldx, n_tok, out, ldo, scratch) == 0)
         return 0;
     if (q8_path(t) && n_tok == 1) {
         quant_convert_activations(QT_Q8_0, x, scratch, cols);

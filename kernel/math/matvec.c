@@ -35,7 +35,7 @@ int matvec(uint32_t type, const void *w, size_t rows, size_t cols,
         return -ENOTSUP;
     if (!quant_row_bytes(type, cols) || !quant_row_bytes(t->vec_dot_type, cols))
         return -EINVAL;
-    if (type == QT_F32)   /* fixed point or ggml's order, as matmul chooses */
+    if (type == QT_F32 || type == QT_F32FX)   /* fixed point or ggml's order, as matmul chooses */
         return matmul(type, w, rows, cols, x, cols, 1, out, rows, scratch);
     const void *xc = x;
     if (t->vec_dot_type != QT_F32) {

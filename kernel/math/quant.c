@@ -9,6 +9,7 @@
 /* vec_dot_type as in ggml-cpu.c's type_traits_cpu. */
 static struct quant_type types[] = {
     T(QT_F32, QT_F32, 1, 4, "F32", dequant_f32, dot_f32),
+    T(QT_F32FX, QT_F32, 1, 4, "F32FX", dequant_f32fx, dot_f32fx),
     T(QT_F16, QT_F16, 1, 2, "F16", dequant_f16, dot_f16),
     T(QT_BF16, QT_BF16, 1, 2, "BF16", dequant_bf16, dot_bf16),
     T(QT_Q4_0, QT_Q8_0, QK4_0, sizeof(struct block_q4_0), "Q4_0", dequant_q4_0, dot_q4_0),

@@ -18,6 +18,10 @@ enum {
     QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q5_0 = 6, QT_Q5_1 = 7,
     QT_Q8_0 = 8, QT_Q8_1 = 9, QT_Q2_K = 10, QT_Q3_K = 11, QT_Q4_K = 12, QT_Q5_K = 13,
     QT_Q6_K = 14, QT_Q8_K = 15, QT_BF16 = 30,
+    /* Not a ggml type (no GGUF file can carry it: the parser refuses ids
+     * it does not know): F32 weights re-encoded in place for the
+     * fixed-point path, see f32_fixed.h. */
+    QT_F32FX = 1000,
 };
 
 #define QK4_0 32
@@ -128,6 +132,8 @@ void dequant_f16(const void *src, float *dst, size_t n);
 void dequant_bf16(const void *src, float *dst, size_t n);
 void dot_f32(size_t n, float *out, const void *w, const void *x);
 void dot_f16(size_t n, float *out, const void *w, const void *x);
+void dequant_f32fx(const void *src, float *dst, size_t n);
+void dot_f32fx(size_t n, float *out, const void *w, const void *x);
 void dot_bf16(size_t n, float *out, const void *w, const void *x);
 void convert_f16(const float *x, void *dst, size_t n);
 void convert_bf16(const float *x, void *dst, size_t n);

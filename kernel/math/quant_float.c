@@ -2,6 +2,7 @@
  * scalar dot products in the order of ggml's generic C code (vec.cpp without
  * GGML_SIMD): each product rounded to float, then summed in double. */
 #include "math/kmath.h"
+#include "math/f32_fixed.h"
 #include "math/quant.h"
 #include "lib/string.h"
 
@@ -78,4 +79,20 @@ void dot_bf16(size_t n, float *out, const void *w, const void *x)
     for (size_t i = 0; i < n; i++)   /* bf16 -> fp32 is a shift: inline, no call */
         sum += (double)(k_bits_float((uint32_t)a[i] << 16) * k_bits_float((uint32_t)b[i] << 16));
     *out = (float)sum;
+}
+
+/* QT_F32FX (f32_fixed.h): F32 weights re-encoded in place. Dequantizing
+ * decodes them; the dot is the current level's F32 dot (ggml's x64 or
+ * haswell order) on the decoded row, i.e. what the floats gave. */
+void dequant_f32fx(const void *src, float *dst, size_t n) { f32fx_decode_row(src, dst, n); }
+
+void dot_f32fx(size_t n, float *out, const void *w, const void *x)
+{
+    static float row[F32FX_MAX_COLS];
+    if (n > F32FX_MAX_COLS) {   /* never encoded: llama_encode_f32 checks the width */
+        *out = 0.0f;
+        return;
+    }
+    f32fx_decode_row(w, row, n);
+    quant_type_get(QT_F32)->vec_dot(n, out, row, x);
 }

@@ -91,6 +91,12 @@ struct llama_state {
 int llama_load(struct llama_weights *w, const struct gguf_file *f, const uint8_t *data, char *why, size_t why_size);
 void llama_free(struct llama_weights *w);
 
+/* F32 weight matrices re-encoded in place for the fixed-point path (type
+ * QT_F32FX, see math/f32_fixed.h; lossless, only tensors whose every weight
+ * it holds). The tensor data must be writable: loadmodel's buffer, which
+ * nothing else reads as floats. Returns how many tensors it re-encoded. */
+uint32_t llama_encode_f32(struct llama_weights *w);
+
 /* Bytes llama_state_init allocates for this shape and context length:
  * loadmodel adds it to the tensor data in its fit check. */
 uint64_t llama_runtime_bytes(const struct llama_shape *s, uint32_t n_ctx);

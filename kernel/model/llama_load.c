@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "math/kmath.h"
 #include "math/matvec.h"
+#include "math/f32_fixed.h"
 #include "math/quant.h"
 #include "model/ggml_types.h"
 
@@ -348,6 +349,33 @@ int llama_load(struct llama_weights *w, const struct gguf_file *f, const uint8_t
     }
     w->shape.scratch_bytes = l.scratch;
     return 0;
+}
+
+/* One F32 matrix re-encoded in place when every weight fits (f32_fixed.h). */
+static int encode_matrix(struct llama_matrix *m)
+{
+    if (m->type != QT_F32 || !m->data || m->cols > F32FX_MAX_COLS ||
+        !f32fx_encode((uint32_t *)(uintptr_t)m->data, (size_t)m->rows * m->cols))
+        return 0;
+    m->type = QT_F32FX;
+    return 1;
+}
+
+uint32_t llama_encode_f32(struct llama_weights *w)
+{
+    const int tied = w->output.data == w->tok_embd.data;
+    uint32_t n = (uint32_t)encode_matrix(&w->tok_embd);
+    if (tied)
+        w->output.type = w->tok_embd.type;
+    else
+        n += (uint32_t)encode_matrix(&w->output);
+    for (uint32_t i = 0; i < w->shape.n_layers; i++) {
+        struct llama_layer *ly = &w->layers[i];
+        struct llama_matrix *ms[] = { &ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->gate, &ly->up, &ly->down };
+        for (unsigned k = 0; k < sizeof ms / sizeof ms[0]; k++)
+            n += (uint32_t)encode_matrix(ms[k]);
+    }
+    return n;
 }
 
 void llama_free(struct llama_weights *w)

@@ -30,7 +30,7 @@ static const uint32_t default_types[] = { QT_F32, QT_F16, QT_Q8_0, QT_Q4_0, QT_Q
 
 static int parse_type(const char *s, uint32_t *out)
 {
-    static const uint32_t all[] = { QT_F32, QT_F16, QT_BF16, QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1,
+    static const uint32_t all[] = { QT_F32, QT_F32FX, QT_F16, QT_BF16, QT_Q4_0, QT_Q4_1, QT_Q5_0, QT_Q5_1,
                                     QT_Q8_0, QT_Q2_K, QT_Q3_K, QT_Q4_K, QT_Q5_K, QT_Q6_K };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const char *n = quant_type_get(all[i])->name;

@@ -95,6 +95,11 @@ static int make_runtime(struct model *m, uint32_t n_ctx, struct llama_runtime *r
     int rc = llama_load(&rt->weights, &m->file, m->data, why, size);
     if (rc < 0)
         return rc;
+    uint64_t t0 = time_us();
+    uint32_t n_fx = llama_encode_f32(&rt->weights);
+    if (n_fx)
+        printk("  F32 weights re-encoded for the fixed-point path: %u tensors in %lu ms\n", n_fx,
+               (unsigned long)((time_us() - t0) / 1000));
     rc = llama_state_init(&rt->state, &rt->weights.shape, n_ctx);
     if (rc < 0) {
         llama_free(&rt->weights);

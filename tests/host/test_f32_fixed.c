@@ -1,7 +1,8 @@
 /* kernel/math/f32_fixed.c: F32 rows in fixed point against a long double
  * reference, on random rows and on the edges (zero and subnormal weights,
  * weights of 16 and more, infinities and NaN, activations that are zero,
- * tiny or huge, rows wider than the accumulator takes, several tokens). */
+ * tiny or huge, rows wider than the accumulator takes, several tokens),
+ * and the in-place re-encoding of F32 weights (QT_F32FX). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,43 @@ static void widest(void)
     free(w), free(x), free(scratch);
 }
 
+/* The in-place re-encoding (QT_F32FX): lossless for the weights it takes,
+ * refuses a tensor with any other weight (untouched), and the encoded
+ * fixed-point path gives the float path's results bit for bit. */
+static void encoded(void)
+{
+    enum { ROWS = 24, COLS = 288, NT = 5 };
+    static float w[ROWS * COLS], orig[ROWS * COLS], back[ROWS * COLS], x[NT * COLS], a[NT * ROWS], b[NT * ROWS];
+    static unsigned char scratch[1 << 16];
+    for (int i = 0; i < ROWS * COLS; i++)
+        w[i] = gauss(i % 7 == 0 ? 3.0f : 0.05f);
+    w[0] = 0.0f, w[1] = -0.0f, w[2] = 15.99f, w[3] = -0x1p-54f, w[4] = 0x1.fffffep-1f;
+    for (int i = 0; i < NT * COLS; i++)
+        x[i] = gauss(1.0f);
+    memcpy(orig, w, sizeof w);
+    CHECK_EQ_INT(f32fx_matmul(w, ROWS, COLS, x, COLS, NT, a, ROWS, scratch, dot_ggml), 0);
+    CHECK_EQ_INT(f32fx_encode((uint32_t *)w, ROWS * COLS), 1);
+    CHECK(memcmp(w, orig, sizeof w) != 0);
+    f32fx_decode_row((const uint32_t *)w, back, ROWS * COLS);
+    CHECK(memcmp(back, orig, sizeof w) == 0);   /* every bit, -0 included */
+    for (uint32_t nt = 1; nt <= NT; nt++) {
+        CHECK_EQ_INT(f32fx_matmul(orig, ROWS, COLS, x, COLS, nt, a, ROWS, scratch, dot_ggml), 0);
+        CHECK_EQ_INT(f32fx_matmul_encoded((const uint32_t *)w, ROWS, COLS, x, COLS, nt, b, ROWS, scratch), 0);
+        CHECK(memcmp(a, b, nt * ROWS * sizeof(float)) == 0);
+    }
+    x[3] = NAN;
+    CHECK_EQ_INT(f32fx_matmul_encoded((const uint32_t *)w, ROWS, COLS, x, COLS, 1, b, ROWS, scratch), -ERANGE);
+    /* one weight it cannot hold: the tensor stays as it was */
+    static const float bad[] = { 16.0f, -20.0f, 0x1p-60f, 0x1p-130f /* subnormal */, INFINITY, NAN };
+    for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(w, orig, sizeof w);
+        w[100] = bad[k];
+        memcpy(back, w, sizeof w);
+        CHECK_EQ_INT(f32fx_encode((uint32_t *)w, ROWS * COLS), 0);
+        CHECK(memcmp(w, back, sizeof w) == 0);
+    }
+}
+
 int main(void)
 {
     random_rows(64, 288, 1, 0.02f, 1.0f);
@@ -171,5 +209,6 @@ int main(void)
     random_rows(8, 33, 3, 0.5f, 2.0f);        /* odd width */
     edges();
     widest();
+    encoded();
     return check_summary("test_f32_fixed");
 }

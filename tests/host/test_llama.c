@@ -205,6 +205,9 @@ static void run_fixture(const char *fixture_path)
         fprintf(stderr, "  %s: %s\n", model_path, why);
         return;
     }
+    uint32_t n_fx = llama_encode_f32(&w);   /* as loadmodel does: F32 models run re-encoded, in both modes */
+    if (strstr(base, "-f32"))
+        CHECK(n_fx > 0);
     CHECK_EQ_INT(llama_state_init(&st, &w.shape, (uint32_t)fx.n_pos), 0);
     float tol = tolerance_for(base), worst = 0;
     int worst_pos = 0, ids_ok = 0, greedy_checked = 0, greedy_ok = 0;

@@ -14,6 +14,8 @@
  *    rounded separately), lane by lane, and libm's expf for the tail;
  *  - every matvec converts the activations as ggml's vec_dot_type says
  *    (kernel/math). */
+#include <emmintrin.h>
+
 #include "model/llama.h"
 #include "model/llama_ops.h"
 #include "core/heap.h"
@@ -217,14 +219,44 @@ static float v_expf(float x)
     return (s2 * j + s2) * s1;
 }
 
-/* ggml_vec_swiglu_f32: groups of 4 through ggml_v_silu, the rest through
- * ggml_silu_f32 (libm expf). */
+/* v_expf in four SSE lanes, the same operations in the same order per
+ * lane (under TCG one helper call does four lanes). *special gets a bit
+ * for each lane whose |n| > 126, which v_expf finishes differently: the
+ * caller redoes such a group with v_expf. */
+static inline __m128 v_expf4(__m128 x, int *special)
+{
+    const __m128 r = _mm_set1_ps(0x1.8p23f);
+    const __m128 z = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(0x1.715476p+0f)), r);
+    const __m128 n = _mm_sub_ps(z, r);
+    const __m128 b = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(n, _mm_set1_ps(0x1.62e4p-1f))),
+                                _mm_mul_ps(n, _mm_set1_ps(0x1.7f7d1cp-20f)));
+    const __m128 k = _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32(_mm_castps_si128(z), 23),
+                                                    _mm_castps_si128(_mm_set1_ps(1.0f))));
+    const __m128 u = _mm_mul_ps(b, b);
+    const __m128 p = _mm_mul_ps(_mm_add_ps(_mm_mul_ps(_mm_set1_ps(0x1.0e4020p-7f), b), _mm_set1_ps(0x1.573e2ep-5f)), u);
+    const __m128 q = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(0x1.555e66p-3f), b), _mm_set1_ps(0x1.fffdb6p-2f));
+    const __m128 j = _mm_add_ps(_mm_mul_ps(_mm_add_ps(p, q), u), _mm_mul_ps(_mm_set1_ps(0x1.ffffecp-1f), b));
+    const __m128 abs_n = _mm_and_ps(n, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)));
+    *special = _mm_movemask_ps(_mm_cmpgt_ps(abs_n, _mm_set1_ps(126.0f)));
+    return _mm_add_ps(_mm_mul_ps(j, k), k);
+}
+
+/* ggml_vec_swiglu_f32: groups of 4 through ggml_v_silu (four SSE lanes,
+ * as ggml's SSE2 build), the rest through ggml_silu_f32 (libm expf). */
 static void swiglu(float *gate, const float *up, uint32_t n)
 {
     uint32_t i = 0;
-    for (; i + 3 < n; i += 4)
-        for (uint32_t l = i; l < i + 4; l++)
-            gate[l] = (gate[l] / (1.0f + v_expf(0.0f - gate[l]))) * up[l];
+    for (; i + 3 < n; i += 4) {
+        const __m128 g = _mm_loadu_ps(gate + i);
+        int special;
+        const __m128 e = v_expf4(_mm_sub_ps(_mm_setzero_ps(), g), &special);
+        if (special) {   /* a lane far out of range: the scalar steps */
+            for (uint32_t l = i; l < i + 4; l++)
+                gate[l] = (gate[l] / (1.0f + v_expf(0.0f - gate[l]))) * up[l];
+            continue;
+        }
+        _mm_storeu_ps(gate + i, _mm_mul_ps(_mm_div_ps(g, _mm_add_ps(_mm_set1_ps(1.0f), e)), _mm_loadu_ps(up + i)));
+    }
     for (; i < n; i++)
         gate[i] = (gate[i] / (1.0f + k_expf(-gate[i]))) * up[i];
 }

@@ -270,6 +270,51 @@ done:
 
 #include "test_llama_shapes.h"
 
+/* ggml_v_expf's SSE2 steps for one lane (ggml-cpu/vec.h), as the oracle
+ * for swiglu's four-lane version: every lane must come out bit for bit,
+ * in range and where a lane is far out of it (|x| > ~87, inf, NaN). */
+static float oracle_v_expf(float x)
+{
+    const float r = 0x1.8p23f, z = x * 0x1.715476p+0f + r, n = z - r;
+    const float b = (x - n * 0x1.62e4p-1f) - n * 0x1.7f7d1cp-20f;
+    uint32_t zb, one_b = 0x3f800000u;
+    memcpy(&zb, &z, 4);
+    const uint32_t e = zb << 23, kb = e + one_b;
+    float k, s1, s2;
+    memcpy(&k, &kb, 4);
+    const float u = b * b;
+    const float j = ((0x1.0e4020p-7f * b + 0x1.573e2ep-5f) * u + (0x1.555e66p-3f * b + 0x1.fffdb6p-2f)) * u +
+                    0x1.ffffecp-1f * b;
+    if (!(fabsf(n) > 126.0f))
+        return j * k + k;
+    const uint32_t g = n <= 0.0f ? 0x82000000u : 0, s1b = g + 0x7f000000u, s2b = e - g;
+    memcpy(&s1, &s1b, 4);
+    memcpy(&s2, &s2b, 4);
+    if (fabsf(n) > 192.0f)
+        return s1 * s1;
+    return (s2 * j + s2) * s1;
+}
+
+static void check_swiglu(void)
+{
+    enum { N = 4096 };
+    static float g[N], up[N], want[N];
+    uint64_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        float v = (float)((double)(r >> 11) / 9007199254740992.0 * 2 - 1);
+        g[i] = i % 64 == 5 ? v * 300.0f : i % 97 == 3 ? (i % 2 ? INFINITY : NAN) : v * 12.0f;
+        up[i] = v + 0.5f;
+    }
+    for (int i = 0; i < N; i++)
+        want[i] = (g[i] / (1.0f + oracle_v_expf(0.0f - g[i]))) * up[i];
+    llama_op_swiglu(g, up, N);
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += memcmp(&g[i], &want[i], 4) != 0 && !(g[i] != g[i] && want[i] != want[i]);
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(int argc, char **argv)
 {
     /* The fixtures come from ggml's baseline x64 build (no FMA, no
@@ -280,6 +325,7 @@ int main(int argc, char **argv)
     quant_select_variants();
     test_shapes();
     check_matmul_types();
+    check_swiglu();
     if (cpu_simd_set_level(SIMD_AVX2) == SIMD_AVX2) {   /* haswell-order kernels: matmul's generic path */
         quant_select_variants();
         check_matmul_types();

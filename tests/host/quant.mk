@@ -14,7 +14,7 @@ $(GGML_INC)/ggml/include/ggml.h: $(GGML_BUNDLE)
 
 HOST_TESTS += test_quant
 test_quant_SRCS := tests/host/test_quant.c kernel/math/quant.c kernel/math/quant_float.c \
-                   kernel/math/quant_legacy.c kernel/math/quant_k.c kernel/math/quant_avx2.c kernel/math/quant_sse2.c kernel/math/matvec.c kernel/math/matmul.c kernel/math/matmul_k.c kernel/math/matvec_k.c kernel/math/matmul_q8.c kernel/math/matvec_q8.c kernel/math/q8_blocks.c kernel/math/f32_fixed.c kernel/math/mathbench.c \
+                   kernel/math/quant_legacy.c kernel/math/quant_k.c kernel/math/quant_avx2.c kernel/math/quant_sse2.c kernel/math/matvec.c kernel/math/matmul.c kernel/math/matmul_k.c kernel/math/matvec_k.c kernel/math/matmul_q8.c kernel/math/matvec_q8.c kernel/math/f32_fixed.c kernel/math/mathbench.c \
                    kernel/math/kmath.c kernel/math/cpu_features.c kernel/lib/string.c kernel/lib/errno.c \
                    tools/quantize/quantizer.c
 test_quant_CFLAGS := -Itools/quantize -I$(GGML_INC)/ggml/include -DGGML_BIN_DIR='"$(GGML_BIN_DIR)"' -Wno-error=deprecated-declarations

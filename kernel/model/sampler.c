@@ -144,11 +144,78 @@ void logits_top_k(const float *logits, uint32_t n, uint32_t k, int32_t *ids, flo
     }
 }
 
+/* A float's bits as an unsigned key in the floats' order (-0 as +0, so
+ * that they tie as they compare equal). */
+static inline uint32_t order_key(uint32_t u)
+{
+    u = u == 0x80000000u ? 0 : u;
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+
+/* Greedy (--temp 0): what keep_top(c, n, 1) picks after the repeat penalty
+ * (the highest logit, the lowest id on ties), without building the
+ * candidate list and with no float comparison per logit: under TCG each is
+ * a helper call, and the list is 32000 stores. The penalized ids (at most
+ * SAMPLER_PENALTY_LAST_N) take their new values; the scan skips their raw
+ * ones (checked only when a logit would become the best). -1 if a logit is
+ * NaN (no total order: the general path then). */
+static int32_t greedy(const struct sampler *s, const float *logits, const int32_t *pid, const float *pv,
+                      uint32_t np)
+{
+    const uint32_t *bits = (const uint32_t *)logits;
+    uint32_t best_key = 0, nan = 0;
+    int32_t best = -1;
+    for (uint32_t i = 0; i < s->vocab; i++) {
+        const uint32_t u = bits[i], key = order_key(u);
+        nan |= (uint32_t)((u & 0x7fffffffu) > 0x7f800000u);
+        if (best >= 0 && key <= best_key)
+            continue;
+        int penalized = 0;
+        for (uint32_t j = 0; j < np; j++)
+            penalized |= pid[j] == (int32_t)i;
+        if (!penalized) {
+            best = (int32_t)i;
+            best_key = key;
+        }
+    }
+    if (nan)
+        return -1;
+    for (uint32_t j = 0; j < np; j++) {
+        uint32_t u;
+        __builtin_memcpy(&u, &pv[j], sizeof u);
+        const uint32_t key = order_key(u);
+        if (best < 0 || key > best_key || (key == best_key && pid[j] < best)) {
+            best = pid[j];
+            best_key = key;
+        }
+    }
+    return best;
+}
+
 int32_t sampler_sample(struct sampler *s, const float *logits)
 {
     const struct sampler_params *p = &s->params;
     struct sampler_candidate *c = s->cand;
     size_t n = s->vocab;
+    if (p->temp <= 0.0f && n > 0) {
+        int32_t pid[SAMPLER_PENALTY_LAST_N];
+        float pv[SAMPLER_PENALTY_LAST_N];
+        uint32_t np = 0;
+        for (uint32_t i = 0; p->repeat_penalty != 1.0f && i < s->n_recent; i++) {   /* as below */
+            int32_t id = s->recent[i];
+            int seen = 0;
+            for (uint32_t j = 0; j < i; j++)
+                seen |= s->recent[j] == id;
+            if (seen || id < 0 || (uint32_t)id >= n)
+                continue;
+            const float l = logits[id];
+            pid[np] = id;
+            pv[np++] = l <= 0 ? l * p->repeat_penalty : l / p->repeat_penalty;
+        }
+        int32_t id = greedy(s, logits, pid, pv, np);
+        if (id >= 0)
+            return id;
+    }
     for (size_t i = 0; i < n; i++)
         c[i] = (struct sampler_candidate){ (int32_t)i, logits[i], 0 };
     /* Repeat penalty: each distinct recent token once, as llama.cpp counts them. */

@@ -54,6 +54,62 @@ static void test_greedy_and_penalty(void)
     sampler_free(&s);
 }
 
+/* Greedy's scan (integer keys, penalized ids merged afterwards) against
+ * the definition: the highest logit after the penalty, the lowest id on
+ * ties, -0 equal to +0; random vectors with many ties, signed zeros, and
+ * recent tokens that were the raw best. A NaN logit takes the general path. */
+static void test_greedy_random(void)
+{
+    enum { V = 300 };
+    static float logits[V];
+    uint64_t r = 99;
+    int bad = 0;
+    for (int rep = 0; rep < 400; rep++) {
+        for (int i = 0; i < V; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            int v = (int)(r % 21) - 10;                      /* few values: ties */
+            logits[i] = v == 0 ? ((r >> 20) & 1 ? -0.0f : 0.0f) : (float)v * (rep % 3 ? 0.5f : -0.25f);
+        }
+        struct sampler_params p = greedy_params();
+        p.repeat_penalty = rep % 4 == 0 ? 1.0f : rep % 4 == 1 ? 1.1f : rep % 4 == 2 ? 0.8f : 3.0f;
+        struct sampler s;
+        CHECK_EQ_INT(sampler_init(&s, &p, V), 0);
+        int32_t raw_best = 0;
+        for (int i = 1; i < V; i++)
+            raw_best = logits[i] > logits[raw_best] ? i : raw_best;
+        sampler_accept(&s, raw_best);
+        for (int k = 0; k < rep % 7; k++)
+            sampler_accept(&s, (int32_t)((r >> (8 * k)) % V));
+        float pen[V];
+        memcpy(pen, logits, sizeof pen);
+        int seen[V] = { 0 };
+        for (uint32_t i = 0; i < s.n_recent; i++) {
+            int32_t id = s.recent[i];
+            if (!seen[id] && p.repeat_penalty != 1.0f)
+                pen[id] = pen[id] <= 0 ? pen[id] * p.repeat_penalty : pen[id] / p.repeat_penalty;
+            seen[id] = 1;
+        }
+        int32_t want = 0;
+        for (int i = 1; i < V; i++)
+            want = pen[i] > pen[want] ? i : want;
+        bad += sampler_sample(&s, logits) != want;
+        sampler_free(&s);
+    }
+    CHECK_EQ_INT(bad, 0);
+    const float zeros[3] = { -0.0f, 0.0f, -1.0f };   /* -0 == +0: the lower id */
+    struct sampler_params pz = greedy_params();
+    struct sampler sz;
+    CHECK_EQ_INT(sampler_init(&sz, &pz, 3), 0);
+    CHECK_EQ_INT(sampler_sample(&sz, zeros), 0);
+    sampler_free(&sz);
+    float with_nan[4] = { 1.0f, NAN, 2.0f, 0.5f };   /* keep_top: NaN is never "before" */
+    struct sampler_params p = greedy_params();
+    struct sampler s;
+    CHECK_EQ_INT(sampler_init(&s, &p, 4), 0);
+    CHECK_EQ_INT(sampler_sample(&s, with_nan), 2);
+    sampler_free(&s);
+}
+
 static void test_filters(void)
 {
     /* probabilities with temp 1: softmax of log(0.5, 0.3, 0.15, 0.05) */
@@ -154,6 +210,7 @@ static void test_params_and_formats(void)
 int main(void)
 {
     test_greedy_and_penalty();
+    test_greedy_random();
     test_filters();
     test_seed();
     test_params_and_formats();

@@ -88,53 +88,73 @@ static uint32_t max_exponent(const uint32_t *w, size_t n)
         (m) = ((int64_t)(((u) & 0x7fffffu) | 0x800000u) ^ sg_) - sg_;         \
     } while (0)
 
+/* An encoded weight (QT_F32FX, f32_fixed.h): its signed mantissa and its
+ * shift (zeros, shift 64 or 65, have mantissa 0: any shift will do). */
+#define ENC_M(v) ((int64_t)((int32_t)(v) >> 7))
+#define ENC_S(v) ((v) & 63)
+
+/* One weight's mantissa and shift, from the float (tracking the OR of the
+ * row's bits in *o) or from its encoding; `encoded` is a constant at every
+ * call, so each instance has no branch on it. */
+static inline __attribute__((always_inline)) void weight(uint32_t u, const int encoded, int64_t *m, uint32_t *s,
+                                                         uint32_t *o)
+{
+    if (encoded) {
+        *m = ENC_M(u);
+        *s = ENC_S(u);
+        return;
+    }
+    int32_t sh;
+    *o |= u;
+    DECODE(u, sh, *m);
+    *s = (uint32_t)sh;
+}
+
 /* Fixed-point dot of one row with one activation; *ob gets the OR of the
- * row's bits (its exponent field bounds every exponent in the row). Two
- * weights and two activations per load: under TCG a guest load is a
- * softmmu lookup, a shift is one host instruction. */
-static int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x, uint32_t *ob)
+ * row's bits (its exponent field bounds every exponent in the row; 0 for
+ * encoded rows, which need no check). Two weights and two activations per
+ * load: under TCG a guest load is a softmmu lookup, a shift is one host
+ * instruction. */
+static inline __attribute__((always_inline)) int64_t row_dot1(const uint32_t *w, size_t cols, const int32_t *x,
+                                                              uint32_t *ob, const int encoded)
 {
     int64_t acc = 0;
     uint32_t o = 0;
     size_t i = 0;
-    uint64_t o2 = 0;   /* the OR of the weights, two at a time */
     for (; i + 2 <= cols; i += 2) {
         uint64_t wp, xp;
         __builtin_memcpy(&wp, w + i, sizeof wp);
         __builtin_memcpy(&xp, x + i, sizeof xp);
-        uint32_t u0 = (uint32_t)wp, u1 = (uint32_t)(wp >> 32);
-        int32_t s0, s1;
         int64_t m0, m1;
-        o2 |= wp;
-        DECODE(u0, s0, m0);
-        DECODE(u1, s1, m1);
+        uint32_t s0, s1;
+        weight((uint32_t)wp, encoded, &m0, &s0, &o);
+        weight((uint32_t)(wp >> 32), encoded, &m1, &s1, &o);
         acc += (m0 * (int32_t)xp) >> s0;
         acc += (m1 * (int32_t)(xp >> 32)) >> s1;
     }
     for (; i < cols; i++) {
-        int32_t s0;
         int64_t m0;
-        o |= w[i];
-        DECODE(w[i], s0, m0);
+        uint32_t s0;
+        weight(w[i], encoded, &m0, &s0, &o);
         acc += (m0 * x[i]) >> s0;
     }
-    *ob = o | (uint32_t)o2 | (uint32_t)(o2 >> 32);
+    *ob = o;
     return acc;
 }
 
 /* The same for TOK_GROUP activations stored interleaved (element i of
  * token k at x[i * TOK_GROUP + k]): each weight is decoded once for the
  * group, and two activations come per 64-bit load. */
-static void row_dot_group(const uint32_t *w, size_t cols, const int32_t *x, int64_t acc[TOK_GROUP], uint32_t *ob)
+static inline __attribute__((always_inline)) void row_dot_group(const uint32_t *w, size_t cols, const int32_t *x,
+                                                                int64_t acc[TOK_GROUP], uint32_t *ob,
+                                                                const int encoded)
 {
     int64_t a[TOK_GROUP] = { 0 };
     uint32_t o = 0;
     for (size_t i = 0; i < cols; i++, x += TOK_GROUP) {
-        uint32_t u = w[i];
-        int32_t s;
         int64_t m;
-        o |= u;
-        DECODE(u, s, m);
+        uint32_t s;
+        weight(w[i], encoded, &m, &s, &o);
 #pragma GCC unroll 8
         for (int k = 0; k < TOK_GROUP; k += 2) {
             uint64_t xp;
@@ -146,47 +166,6 @@ static void row_dot_group(const uint32_t *w, size_t cols, const int32_t *x, int6
     for (int k = 0; k < TOK_GROUP; k++)
         acc[k] = a[k];
     *ob = o;
-}
-
-/* An encoded weight (f32_fixed.h): its signed mantissa and its shift. */
-#define ENC_M(v) ((int64_t)((int32_t)(v) >> 7))
-#define ENC_S(v) ((v) & 63)   /* zeros (64, 65) have mantissa 0: any shift */
-
-/* row_dot1 for encoded rows: no decode, no range check. */
-static int64_t row_dot1_enc(const uint32_t *w, size_t cols, const int32_t *x)
-{
-    int64_t acc = 0;
-    size_t i = 0;
-    for (; i + 2 <= cols; i += 2) {
-        uint64_t wp, xp;
-        __builtin_memcpy(&wp, w + i, sizeof wp);
-        __builtin_memcpy(&xp, x + i, sizeof xp);
-        const uint32_t v0 = (uint32_t)wp, v1 = (uint32_t)(wp >> 32);
-        acc += (ENC_M(v0) * (int32_t)xp) >> ENC_S(v0);
-        acc += (ENC_M(v1) * (int32_t)(xp >> 32)) >> ENC_S(v1);
-    }
-    for (; i < cols; i++)
-        acc += (ENC_M(w[i]) * x[i]) >> ENC_S(w[i]);
-    return acc;
-}
-
-/* row_dot_group for encoded rows. */
-static void row_dot_group_enc(const uint32_t *w, size_t cols, const int32_t *x, int64_t acc[TOK_GROUP])
-{
-    int64_t a[TOK_GROUP] = { 0 };
-    for (size_t i = 0; i < cols; i++, x += TOK_GROUP) {
-        const int64_t m = ENC_M(w[i]);
-        const uint32_t s = ENC_S(w[i]);
-#pragma GCC unroll 8
-        for (int k = 0; k < TOK_GROUP; k += 2) {
-            uint64_t xp;
-            __builtin_memcpy(&xp, x + k, sizeof xp);
-            a[k] += (m * (int32_t)xp) >> s;
-            a[k + 1] += (m * ((int64_t)xp >> 32)) >> s;
-        }
-    }
-    for (int k = 0; k < TOK_GROUP; k++)
-        acc[k] = a[k];
 }
 
 /* The activations to fixed point (exps[k] per token), groups of
@@ -210,8 +189,12 @@ static int prepare_x(const float *x, size_t ldx, uint32_t n_tok, size_t cols, in
 
 static inline float scale_out(int64_t acc, int exp) { return (float)((double)acc * pow2d(SHIFT0 - 150 - XBITS + exp)); }
 
-int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
-                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback)
+/* Both matmuls; `encoded` is a constant at each call (no fallback then:
+ * every encoded weight is in range). */
+static inline __attribute__((always_inline)) int matmul_body(const uint32_t *w, size_t rows, size_t cols,
+                                                             const float *x, size_t ldx, uint32_t n_tok, float *out,
+                                                             size_t ldo, void *scratch, f32fx_fallback_fn fallback,
+                                                             const int encoded)
 {
     if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
         return -EINVAL;
@@ -220,7 +203,7 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
     int rc = prepare_x(x, ldx, n_tok, cols, xv, exps, (int32_t *)(exps + n_tok));
     if (rc < 0)
         return rc;
-    const uint32_t *row = (const uint32_t *)w;
+    const uint32_t *row = w;
     for (size_t r = 0; r < rows; r++, row += cols) {
         for (uint32_t k0 = 0; k0 < n_tok;) {
             const int nt = n_tok - k0 < TOK_GROUP ? 1 : TOK_GROUP;   /* the tail one at a time */
@@ -228,10 +211,10 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
             int64_t acc[TOK_GROUP];
             uint32_t ob;
             if (nt == 1)
-                acc[0] = row_dot1(row, cols, x0, &ob);
+                acc[0] = row_dot1(row, cols, x0, &ob, encoded);
             else
-                row_dot_group(row, cols, x0, acc, &ob);
-            int redo = ((ob >> 23) & 0xff) > E_REF && max_exponent(row, cols) > E_REF;
+                row_dot_group(row, cols, x0, acc, &ob, encoded);
+            const int redo = !encoded && ((ob >> 23) & 0xff) > E_REF && max_exponent(row, cols) > E_REF;
             for (int k = 0; k < nt; k++) {
                 float *o = &out[(size_t)(k0 + k) * ldo + r];
                 if (redo)
@@ -245,31 +228,16 @@ int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_
     return 0;
 }
 
+int f32fx_matmul(const float *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
+                 float *out, size_t ldo, void *scratch, f32fx_fallback_fn fallback)
+{
+    return matmul_body((const uint32_t *)w, rows, cols, x, ldx, n_tok, out, ldo, scratch, fallback, 0);
+}
+
 int f32fx_matmul_encoded(const uint32_t *w, size_t rows, size_t cols, const float *x, size_t ldx, uint32_t n_tok,
                          float *out, size_t ldo, void *scratch)
 {
-    if (!f32fx_scratch_bytes(cols, n_tok) || n_tok == 0)
-        return -EINVAL;
-    int32_t *xv = (int32_t *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
-    int *exps = (int *)(xv + (size_t)n_tok * cols);
-    int rc = prepare_x(x, ldx, n_tok, cols, xv, exps, (int32_t *)(exps + n_tok));
-    if (rc < 0)
-        return rc;
-    for (size_t r = 0; r < rows; r++, w += cols) {
-        for (uint32_t k0 = 0; k0 < n_tok;) {
-            const int nt = n_tok - k0 < TOK_GROUP ? 1 : TOK_GROUP;
-            const int32_t *x0 = xv + (size_t)k0 * cols;
-            int64_t acc[TOK_GROUP];
-            if (nt == 1)
-                acc[0] = row_dot1_enc(w, cols, x0);
-            else
-                row_dot_group_enc(w, cols, x0, acc);
-            for (int k = 0; k < nt; k++)
-                out[(size_t)(k0 + k) * ldo + r] = scale_out(acc[k], exps[k0 + k]);
-            k0 += (uint32_t)nt;
-        }
-    }
-    return 0;
+    return matmul_body(w, rows, cols, x, ldx, n_tok, out, ldo, scratch, 0, 1);
 }
 
 /* ---- the encoding ---- */

@@ -197,39 +197,30 @@ int32_t sampler_sample(struct sampler *s, const float *logits)
     const struct sampler_params *p = &s->params;
     struct sampler_candidate *c = s->cand;
     size_t n = s->vocab;
+    /* Repeat penalty: each distinct recent token once, as llama.cpp counts them. */
+    int32_t pid[SAMPLER_PENALTY_LAST_N];
+    float pv[SAMPLER_PENALTY_LAST_N];
+    uint32_t np = 0;
+    for (uint32_t i = 0; p->repeat_penalty != 1.0f && i < s->n_recent; i++) {
+        int32_t id = s->recent[i];
+        int seen = 0;
+        for (uint32_t j = 0; j < i; j++)
+            seen |= s->recent[j] == id;
+        if (seen || id < 0 || (uint32_t)id >= n)
+            continue;
+        const float l = logits[id];
+        pid[np] = id;
+        pv[np++] = l <= 0 ? l * p->repeat_penalty : l / p->repeat_penalty;
+    }
     if (p->temp <= 0.0f && n > 0) {
-        int32_t pid[SAMPLER_PENALTY_LAST_N];
-        float pv[SAMPLER_PENALTY_LAST_N];
-        uint32_t np = 0;
-        for (uint32_t i = 0; p->repeat_penalty != 1.0f && i < s->n_recent; i++) {   /* as below */
-            int32_t id = s->recent[i];
-            int seen = 0;
-            for (uint32_t j = 0; j < i; j++)
-                seen |= s->recent[j] == id;
-            if (seen || id < 0 || (uint32_t)id >= n)
-                continue;
-            const float l = logits[id];
-            pid[np] = id;
-            pv[np++] = l <= 0 ? l * p->repeat_penalty : l / p->repeat_penalty;
-        }
         int32_t id = greedy(s, logits, pid, pv, np);
         if (id >= 0)
             return id;
     }
     for (size_t i = 0; i < n; i++)
         c[i] = (struct sampler_candidate){ (int32_t)i, logits[i], 0 };
-    /* Repeat penalty: each distinct recent token once, as llama.cpp counts them. */
-    if (p->repeat_penalty != 1.0f) {
-        for (uint32_t i = 0; i < s->n_recent; i++) {
-            int32_t id = s->recent[i];
-            int seen = 0;
-            for (uint32_t j = 0; j < i; j++)
-                seen |= s->recent[j] == id;
-            if (seen || id < 0 || (uint32_t)id >= n)
-                continue;
-            c[id].logit = c[id].logit <= 0 ? c[id].logit * p->repeat_penalty : c[id].logit / p->repeat_penalty;
-        }
-    }
+    for (uint32_t j = 0; j < np; j++)
+        c[pid[j]].logit = pv[j];
     if (p->temp <= 0.0f) {
         keep_top(c, n, 1);
         return c[0].id;

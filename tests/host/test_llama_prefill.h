@@ -167,6 +167,21 @@ static void check_matmul_types(void)
         const float want = (k % 2 ? 128.0f : -128.0f) * COLS;   /* w -128, x +-127 * d_x, d_x ~ 1/127 */
         CHECK(one[0] > want - 0.01f * COLS * 128 && one[0] < want + 0.01f * COLS * 128);
     }
+    /* Q5_0 (four tokens per word, 16-bit fields, half blocks): every weight
+     * -16 (nibble 0, fifth bit 0), activations +-127: sums of 16 * 2032 */
+    for (size_t b = 0; b < ROWS * COLS / QK5_0; b++) {
+        struct block_q5_0 *blk = (struct block_q5_0 *)wbuf + b;
+        blk->d = 0x3c00;
+        memset(blk->qh, 0, sizeof blk->qh);
+        memset(blk->qs, 0, sizeof blk->qs);
+    }
+    CHECK_EQ_INT(matmul(QT_Q5_0, wbuf, ROWS, COLS, x, COLS, MAXT, out, ROWS, scratch), 0);
+    for (uint32_t k = 0; k < MAXT; k++) {
+        CHECK_EQ_INT(matvec(QT_Q5_0, wbuf, ROWS, COLS, x + k * COLS, one, vscratch), 0);
+        CHECK(memcmp(one, out + k * ROWS, sizeof(one)) == 0);
+        const float want = (k % 2 ? 16.0f : -16.0f) * COLS;
+        CHECK(one[0] > want - 0.01f * COLS * 16 && one[0] < want + 0.01f * COLS * 16);
+    }
     check_matvec_k();
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, 33, x, COLS, 1, out, ROWS, scratch), -EINVAL);
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, 0, out, ROWS, scratch), -EINVAL);

@@ -78,17 +78,19 @@ static inline int32_t field(int64_t v, uint32_t bits)
     return (int32_t)((int64_t)((uint64_t)v << (64 - bits)) >> (64 - bits));
 }
 
-/* Adds the g fields of a sum (each within `bits` bits, signed) to f[0..g). */
+/* The g fields of a sum (each within `bits` bits, signed) into f[0..g):
+ * stored by the first span of a block, added by the next (first is a
+ * constant at each call: no zeroing, no reloads of f under TCG). */
 static inline __attribute__((always_inline)) void add_fields(uint64_t a, int32_t *f, const uint32_t g,
-                                                             const uint32_t bits)
+                                                             const uint32_t bits, const int first)
 {
     int64_t v = (int64_t)a;
     for (uint32_t t = 0; t + 1 < g; t++) {
         const int32_t x = field(v, bits);
-        f[t] += x;
+        f[t] = first ? x : f[t] + x;
         v = (v - x) >> bits;
     }
-    f[g - 1] += (int32_t)v;
+    f[g - 1] = first ? (int32_t)v : f[g - 1] + (int32_t)v;
 }
 
 /* Four int32 as floats in one vector, through 64-bit moves (an unpack or
@@ -152,8 +154,6 @@ static inline __attribute__((always_inline)) void block_sums(const int8_t *w0, s
                                                              int32_t *f, const uint32_t g, const uint32_t bits,
                                                              const int span)
 {
-    for (uint32_t j = 0; j < SW_ROWS * g; j++)
-        f[j] = 0;
 #pragma GCC unroll 2
     for (int h = 0; h < 32; h += span) {
         uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -171,10 +171,10 @@ static inline __attribute__((always_inline)) void block_sums(const int8_t *w0, s
                 SW_MAC(a3, q3, k);
             }
         }
-        add_fields(a0, f, g, bits);
-        add_fields(a1, f + g, g, bits);
-        add_fields(a2, f + 2 * g, g, bits);
-        add_fields(a3, f + 3 * g, g, bits);
+        add_fields(a0, f, g, bits, h == 0);
+        add_fields(a1, f + g, g, bits, h == 0);
+        add_fields(a2, f + 2 * g, g, bits, h == 0);
+        add_fields(a3, f + 3 * g, g, bits, h == 0);
     }
 }
 

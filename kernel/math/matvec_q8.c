@@ -38,14 +38,33 @@ static void split_x(const struct block_q8_0 *x, size_t nb)
             }
 }
 
-/* sum of w*x over one block: w as 32 signed bytes, x split (4 vectors). */
-static inline __m128i block_dot_split(__m128i e0, __m128i e1, const __m128i *xv)
+/* Sum of w*x over one block, w as 32 signed bytes, x split (4 vectors):
+ * int16 products (pmullw, a host vector op under TCG) added in int16 as far
+ * as they fit, then pmaddwd with ones (a helper call) to widen. The bounds
+ * use |x| <= 127 (the activation quantizer's range). Measured (mathbench
+ * --decode, 32000x288): Q8_0 12.0 -> 10.7 ms, Q5_0 16.4 -> 12.2 ms against
+ * four pmaddwd of the products. */
+/* Q5_0 (|w| <= 16): int16 products (pmullw, a host vector op) summed in
+ * int16 (4 * 16 * 127 per lane), one pmaddwd with ones to widen. */
+static inline __m128i block_dot_q5(__m128i e0, __m128i e1, const __m128i *xv)
 {
-    __m128i s0 = _mm_add_epi32(_mm_madd_epi16(_mm_srai_epi16(_mm_slli_epi16(e0, 8), 8), xv[0]),
-                               _mm_madd_epi16(_mm_srai_epi16(e0, 8), xv[1]));
-    __m128i s1 = _mm_add_epi32(_mm_madd_epi16(_mm_srai_epi16(_mm_slli_epi16(e1, 8), 8), xv[2]),
-                               _mm_madd_epi16(_mm_srai_epi16(e1, 8), xv[3]));
-    return _mm_add_epi32(s0, s1);
+    const __m128i p0 = _mm_add_epi16(_mm_mullo_epi16(_mm_srai_epi16(_mm_slli_epi16(e0, 8), 8), xv[0]),
+                                     _mm_mullo_epi16(_mm_srai_epi16(e0, 8), xv[1]));
+    const __m128i p1 = _mm_add_epi16(_mm_mullo_epi16(_mm_srai_epi16(_mm_slli_epi16(e1, 8), 8), xv[2]),
+                                     _mm_mullo_epi16(_mm_srai_epi16(e1, 8), xv[3]));
+    return _mm_madd_epi16(_mm_add_epi16(p0, p1), _mm_set1_epi16(1));
+}
+
+/* Q8_0 (|w| <= 128): two int16 products per lane (<= 2 * 128 * 127), two
+ * pmaddwd with ones to widen. */
+static inline __m128i block_dot_q8(__m128i e0, __m128i e1, const __m128i *xv)
+{
+    const __m128i ones = _mm_set1_epi16(1);
+    const __m128i p0 = _mm_add_epi16(_mm_mullo_epi16(_mm_srai_epi16(_mm_slli_epi16(e0, 8), 8), xv[0]),
+                                     _mm_mullo_epi16(_mm_srai_epi16(e0, 8), xv[1]));
+    const __m128i p1 = _mm_add_epi16(_mm_mullo_epi16(_mm_srai_epi16(_mm_slli_epi16(e1, 8), 8), xv[2]),
+                                     _mm_mullo_epi16(_mm_srai_epi16(e1, 8), xv[3]));
+    return _mm_add_epi32(_mm_madd_epi16(p0, ones), _mm_madd_epi16(p1, ones));
 }
 
 /* One token, four rows at a time: the rows' block sums come out in one
@@ -70,7 +89,7 @@ static inline __attribute__((always_inline)) void rows4_body(uint32_t type, cons
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
                 block_bytes(type, blk + j * wrow, &e0, &e1);
-                s[j] = block_dot_split(e0, e1, xsplit + 4 * i);
+                s[j] = type == QT_Q5_0 ? block_dot_q5(e0, e1, xsplit + 4 * i) : block_dot_q8(e0, e1, xsplit + 4 * i);
             }
             /* d is the first field of both block types */
             __m128 dw = _mm_set_ps(f16[*(const uint16_t *)(blk + 3 * wrow)], f16[*(const uint16_t *)(blk + 2 * wrow)],

@@ -162,8 +162,11 @@ static void check_matmul_types(void)
         x[k] = (k / COLS) % 2 ? -1.0f : 1.0f;
     CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x, COLS, MAXT, out, ROWS, scratch), 0);
     for (uint32_t k = 0; k < MAXT; k++) {
+        float single[ROWS];   /* one token: matvec_q8's int16 pair sums at their bound too */
         CHECK_EQ_INT(matvec(QT_Q8_0, wbuf, ROWS, COLS, x + k * COLS, one, vscratch), 0);
         CHECK(memcmp(one, out + k * ROWS, sizeof(one)) == 0);
+        CHECK_EQ_INT(matmul(QT_Q8_0, wbuf, ROWS, COLS, x + k * COLS, COLS, 1, single, ROWS, scratch), 0);
+        CHECK(memcmp(one, single, sizeof(one)) == 0);
         const float want = (k % 2 ? 128.0f : -128.0f) * COLS;   /* w -128, x +-127 * d_x, d_x ~ 1/127 */
         CHECK(one[0] > want - 0.01f * COLS * 128 && one[0] < want + 0.01f * COLS * 128);
     }
@@ -177,8 +180,11 @@ static void check_matmul_types(void)
     }
     CHECK_EQ_INT(matmul(QT_Q5_0, wbuf, ROWS, COLS, x, COLS, MAXT, out, ROWS, scratch), 0);
     for (uint32_t k = 0; k < MAXT; k++) {
+        float single[ROWS];
         CHECK_EQ_INT(matvec(QT_Q5_0, wbuf, ROWS, COLS, x + k * COLS, one, vscratch), 0);
         CHECK(memcmp(one, out + k * ROWS, sizeof(one)) == 0);
+        CHECK_EQ_INT(matmul(QT_Q5_0, wbuf, ROWS, COLS, x + k * COLS, COLS, 1, single, ROWS, scratch), 0);
+        CHECK(memcmp(one, single, sizeof(one)) == 0);
         const float want = (k % 2 ? 16.0f : -16.0f) * COLS;
         CHECK(one[0] > want - 0.01f * COLS * 16 && one[0] < want + 0.01f * COLS * 16);
     }

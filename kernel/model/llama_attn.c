@@ -3,9 +3,9 @@
  * accumulator). Under TCG each float instruction is a helper call, so doing
  * four lanes per instruction is what saves time; the fp16 conversions are
  * integer code (host-speed) and stay scalar:
- *  - K.Q: the fp16 values are exact in float, so converting K's row and Q
- *    through the table and taking dot_f32_sse2 (float products, summed in
- *    double in order) is dot_f16's arithmetic, product for product; where
+ *  - K.Q: the fp16 values are exact in float, so dot_kq (K's row through
+ *    the table, float products in SSE lanes, summed in double in order) is
+ *    dot_f16's arithmetic, product for product; where
  *    the F16 dot is another order (the haswell one at -cpu max), that
  *    kernel itself, as attend_head calls it;
  *  - the V accumulator is kept as floats that are always fp16 values
